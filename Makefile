@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0
+# synfin: build, test and demo. Outputs go to build/; V=1 shows commands.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+BUILD    ?= build
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages that building, testing and the demo need.
+DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev \
+	    libcmocka-dev bpftool iproute2 ethtool python3 tcpdump procps \
+	    iputils-ping
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -MMD -MP
+LDLIBS   := -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Iinclude -Ibpf -I$(BUILD) -MMD -MP
+
+BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_ingress.bpf.c
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKEL     := $(BUILD)/synfin.skel.h
+# Stand-alone objects for the testbed, not part of synfin.
+AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o
+
+DAEMON_SRCS := daemon/synfind.c daemon/loader.c daemon/attach.c \
+	       daemon/ports.c daemon/secrets.c daemon/stats.c daemon/log.c
+DAEMON_OBJS := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
+# The daemon's pieces that tests link against (all but main).
+LIB_OBJS    := $(filter-out $(BUILD)/daemon/synfind.o,$(DAEMON_OBJS))
+
+TESTLIB_SRCS := tests/lib/pktbuild.c tests/lib/refsum.c
+TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRCS))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
+
+.PHONY: all deps test test-unit test-bpf test-e2e demo clean
+
+all: $(BUILD)/synfind $(AUX_BPF)
+
+$(BUILD) $(BUILD)/bpf $(BUILD)/daemon $(BUILD)/tests/lib $(BUILD)/tests/unit $(BUILD)/tests/bpf:
+	$(Q)mkdir -p $@
+
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# One object, one skeleton: the static linker merges the shared maps.
+$(BUILD)/synfin.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(BUILD)/synfin.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name synfin > $@
+
+$(BUILD)/daemon/%.o: daemon/%.c $(SKEL) | $(BUILD)/daemon
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Idaemon -c $< -o $@
+
+$(BUILD)/synfind: $(DAEMON_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c | $(BUILD)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(TESTLIB_OBJS) $(LIB_OBJS) | $(BUILD)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Idaemon -Itests/lib $^ $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(SKEL) $(TESTLIB_OBJS) $(LIB_OBJS) | $(BUILD)/tests/bpf
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Idaemon -Itests/lib $(filter %.c %.o,$^) $(LDLIBS) -lcmocka -o $@
+
+# Installs from Debian only what is missing.
+deps:
+	$(Q)missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends $$missing || \
+		{ apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
+	fi
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS) $(BPF_TESTS)
+	$(Q)tests/run.sh $(BUILD)
+
+test-unit: $(UNIT_TESTS)
+	$(Q)tests/run.sh $(BUILD) unit
+
+test-bpf: $(BPF_TESTS)
+	$(Q)tests/run.sh $(BUILD) bpf
+
+test-e2e: all
+	$(Q)tests/run.sh $(BUILD) e2e
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/testbed.sh demo $(BUILD)
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/daemon/*.d $(BUILD)/tests/*/*.d)

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* SYN cookies: SipHash-2-4 over the 4-tuple, the client's ISN and a time
+ * counter, plus the options the cookie remembers. The layout is in
+ * include/synfin.h.
+ */
+#ifndef SYNFIN_COOKIE_H
+#define SYNFIN_COOKIE_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "synfin.h"
+#include "parse.h"
+#include "maps.h"
+
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+struct siphash {
+	__u64 v0, v1, v2, v3;
+};
+
+static __always_inline void sip_round(struct siphash *s)
+{
+	s->v0 += s->v1;
+	s->v1 = ROTL64(s->v1, 13);
+	s->v1 ^= s->v0;
+	s->v0 = ROTL64(s->v0, 32);
+	s->v2 += s->v3;
+	s->v3 = ROTL64(s->v3, 16);
+	s->v3 ^= s->v2;
+	s->v0 += s->v3;
+	s->v3 = ROTL64(s->v3, 21);
+	s->v3 ^= s->v0;
+	s->v2 += s->v1;
+	s->v1 = ROTL64(s->v1, 17);
+	s->v1 ^= s->v2;
+	s->v2 = ROTL64(s->v2, 32);
+}
+
+static __always_inline void sip_init(struct siphash *s,
+				     const struct synfin_secret *k)
+{
+	s->v0 = 0x736f6d6570736575ULL ^ k->k0;
+	s->v1 = 0x646f72616e646f6dULL ^ k->k1;
+	s->v2 = 0x6c7967656e657261ULL ^ k->k0;
+	s->v3 = 0x7465646279746573ULL ^ k->k1;
+}
+
+static __always_inline void sip_word(struct siphash *s, __u64 m)
+{
+	s->v3 ^= m;
+	sip_round(s);
+	sip_round(s);
+	s->v0 ^= m;
+}
+
+/* The message is a whole number of words; len is its length in bytes. */
+static __always_inline __u64 sip_final(struct siphash *s, __u64 len)
+{
+	sip_word(s, len << 56);
+	s->v2 ^= 0xff;
+	sip_round(s);
+	sip_round(s);
+	sip_round(s);
+	sip_round(s);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+/* Loads of network-order fields give the message bytes in order on a
+ * little-endian machine (the BPF target here is x86).
+ */
+static __always_inline __u64 cookie_hash(const struct synfin_secret *k,
+					 const struct pkt *p, __be32 isn,
+					 __u64 counter)
+{
+	struct siphash s;
+	__u64 ports_isn = (__u64)p->sport | ((__u64)p->dport << 16) |
+			  ((__u64)isn << 32);
+
+	sip_init(&s, k);
+	if (p->ipv6) {
+		sip_word(&s, (__u64)p->saddr[0] | ((__u64)p->saddr[1] << 32));
+		sip_word(&s, (__u64)p->saddr[2] | ((__u64)p->saddr[3] << 32));
+		sip_word(&s, (__u64)p->daddr[0] | ((__u64)p->daddr[1] << 32));
+		sip_word(&s, (__u64)p->daddr[2] | ((__u64)p->daddr[3] << 32));
+		sip_word(&s, ports_isn);
+		sip_word(&s, counter);
+		return sip_final(&s, 48);
+	}
+	sip_word(&s, (__u64)p->saddr[0] | ((__u64)p->daddr[0] << 32));
+	sip_word(&s, ports_isn);
+	sip_word(&s, counter);
+	return sip_final(&s, 24);
+}
+
+static __always_inline __u64 cookie_counter_now(void)
+{
+	return bpf_ktime_get_ns() >> SYNFIN_COUNTER_SHIFT;
+}
+
+static __always_inline const struct synfin_secret *cookie_secret(__u64 counter)
+{
+	__u32 slot = counter % SYNFIN_SECRET_SLOTS;
+
+	return bpf_map_lookup_elem(&secrets_map, &slot);
+}
+
+static __always_inline __u32 cookie_mss_index(int ipv6, __u16 mss)
+{
+	__u32 i;
+
+	/* Absent MSS: the RFC default for the family. */
+	if (!mss)
+		return 0;
+	for (i = SYNFIN_MSS_SLOTS - 1; i > 0; i--)
+		if (mss >= synfin_mss_slot(ipv6, i))
+			break;
+	return i;
+}
+
+struct cookie_out {
+	__u32 cookie;
+	__u32 tsval;
+};
+
+/* Returns 0 and the cookie, or -1 when no secret is set. wscale is 15 when
+ * the client offered none.
+ */
+static __always_inline int cookie_make(const struct pkt *p, __u32 mss_idx,
+				       __u32 wscale, int sack, int ecn,
+				       struct cookie_out *out)
+{
+	__u64 counter = cookie_counter_now();
+	const struct synfin_secret *k = cookie_secret(counter);
+	__u64 h;
+
+	if (!k)
+		return -1;
+	h = cookie_hash(k, p, p->seq, counter);
+	out->cookie = ((__u32)h & SYNFIN_COOKIE_HASH_MASK) |
+		      (mss_idx << SYNFIN_COOKIE_MSS_SHIFT) |
+		      ((counter & 1) ? SYNFIN_COOKIE_PARITY : 0) |
+		      (sack ? SYNFIN_COOKIE_SACK : 0) |
+		      (wscale & SYNFIN_COOKIE_WSCALE_MASK);
+	out->tsval = ((__u32)(h >> 32) & ~SYNFIN_TSVAL_ECN) |
+		     (ecn ? SYNFIN_TSVAL_ECN : 0);
+	return 0;
+}
+
+/* Checks the cookie an ACK returns (ack_seq - 1 for ISN seq - 1). Returns
+ * the cookie on success, 0 with *ok = 0 otherwise.
+ */
+static __always_inline int cookie_check(const struct pkt *p, __u32 *cookie_out)
+{
+	__u32 cookie = bpf_ntohl(p->ack_seq) - 1;
+	__be32 isn = bpf_htonl(bpf_ntohl(p->seq) - 1);
+	__u64 counter = cookie_counter_now();
+	const struct synfin_secret *k;
+	__u64 h;
+
+	/* The parity bit names the period: this one or the one before. */
+	if (!!(cookie & SYNFIN_COOKIE_PARITY) != (counter & 1))
+		counter--;
+	k = cookie_secret(counter);
+	if (!k)
+		return -1;
+	h = cookie_hash(k, p, isn, counter);
+	if (((__u32)h ^ cookie) & SYNFIN_COOKIE_HASH_MASK)
+		return -1;
+	*cookie_out = cookie;
+	return 0;
+}
+
+#endif /* SYNFIN_COOKIE_H */

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The maps every synfin program shares. Each hook's object includes this
+ * and the static linker merges the __weak definitions into one map each.
+ */
+#ifndef SYNFIN_MAPS_H
+#define SYNFIN_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "synfin.h"
+
+/* Per-CPU counters indexed by enum synfin_counter; userspace sums them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYNFIN_C__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters __weak SEC(".maps");
+
+/* Responder settings, written by synfind at start and on reload. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synfin_cfg);
+} cfg_map __weak SEC(".maps");
+
+/* Protected destination ports as a bitmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synfin_ports);
+} ports_map __weak SEC(".maps");
+
+/* Cookie keys by time counter modulo SYNFIN_SECRET_SLOTS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNFIN_SECRET_SLOTS);
+	__type(key, __u32);
+	__type(value, struct synfin_secret);
+} secrets_map __weak SEC(".maps");
+
+static __always_inline void count(enum synfin_counter c)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline const struct synfin_cfg *cfg_get(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&cfg_map, &key);
+}
+
+static __always_inline int port_protected(__be16 dport)
+{
+	__u32 key = 0, port = bpf_ntohs(dport);
+	struct synfin_ports *ports = bpf_map_lookup_elem(&ports_map, &key);
+
+	if (!ports)
+		return 0;
+	return (ports->bits[(port >> 6) & 1023] >> (port & 63)) & 1;
+}
+
+#endif /* SYNFIN_MAPS_H */

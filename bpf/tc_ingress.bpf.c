@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TC ingress: hand a cookie ACK that XDP validated to the listening
+ * socket, as a request socket built from the cookie's options.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "synfin.h"
+#include "parse.h"
+#include "maps.h"
+
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
+extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
+				   struct bpf_tcp_req_attrs *attrs,
+				   int attrs__sz) __ksym;
+
+static __always_inline struct bpf_sock *lookup_listener(struct __sk_buff *skb,
+							const struct pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+
+	if (p->ipv6) {
+		__builtin_memcpy(t.ipv6.saddr, p->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->daddr, 16);
+		t.ipv6.sport = p->sport;
+		t.ipv6.dport = p->dport;
+		return bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv6),
+					  BPF_F_CURRENT_NETNS, 0);
+	}
+	t.ipv4.saddr = p->saddr[0];
+	t.ipv4.daddr = p->daddr[0];
+	t.ipv4.sport = p->sport;
+	t.ipv4.dport = p->dport;
+	return bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS,
+				  0);
+}
+
+SEC("tc")
+int tc_synfin_ingress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct synfin_meta *m = (void *)(long)skb->data_meta;
+	struct bpf_tcp_req_attrs attrs = {};
+	const struct synfin_cfg *cfg;
+	struct bpf_sock *skc;
+	struct tcp_sock *tp;
+	struct pkt p = {};
+	int ret;
+
+	/* Only XDP can write metadata: no metadata, not ours. */
+	if ((void *)(m + 1) > data || m->magic != SYNFIN_META_MAGIC)
+		return TC_ACT_OK;
+	if (parse_pkt(data, data_end, &p) != PARSE_OK)
+		return TC_ACT_OK;
+	cfg = cfg_get();
+	if (!cfg)
+		return TC_ACT_OK;
+
+	skc = lookup_listener(skb, &p);
+	if (!skc) {
+		count(SYNFIN_C_HANDOFF_NO_LISTENER);
+		return TC_ACT_OK;
+	}
+	/* A retransmitted ACK whose connection already exists. */
+	if (skc->state != BPF_TCP_LISTEN) {
+		bpf_sk_release(skc);
+		return TC_ACT_OK;
+	}
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp) {
+		bpf_sk_release(skc);
+		count(SYNFIN_C_HANDOFF_FAILED);
+		return TC_ACT_SHOT;
+	}
+
+	attrs.mss = m->mss;
+	attrs.sack_ok = !!(m->flags & SYNFIN_META_SACK);
+	attrs.ecn_ok = !!(m->flags & SYNFIN_META_ECN);
+	if (m->flags & SYNFIN_META_WSCALE) {
+		attrs.wscale_ok = 1;
+		attrs.snd_wscale = m->snd_wscale;
+		attrs.rcv_wscale = cfg->wscale;
+	}
+	if (m->flags & SYNFIN_META_TS) {
+		attrs.tstamp_ok = 1;
+		attrs.rcv_tsval = m->tsval;
+		attrs.rcv_tsecr = m->tsecr;
+	}
+	ret = bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, &attrs,
+				      sizeof(attrs));
+	bpf_sk_release(skc);
+	if (ret < 0) {
+		count(SYNFIN_C_HANDOFF_FAILED);
+		return TC_ACT_SHOT;
+	}
+	count(SYNFIN_C_CONN_HANDED);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SYNFIN_ATTACH_H
+#define SYNFIN_ATTACH_H
+
+#include <net/if.h>
+#include "synfin.skel.h"
+
+enum xdp_mode { XDP_MODE_AUTO, XDP_MODE_NATIVE, XDP_MODE_SKB };
+
+struct attachment {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	enum xdp_mode mode;	/* what it ended up as: native or skb */
+	int xdp_link;		/* link fds: closing them detaches */
+	int tc_link;
+};
+
+int xdp_mode_parse(const char *s, enum xdp_mode *mode);
+const char *xdp_mode_name(enum xdp_mode mode);
+/* TC first, then XDP, so a cookie ACK that XDP passes always finds the
+ * program that hands it over. Returns 0 or -1 with nothing attached.
+ */
+int attach_iface(struct synfin *skel, const char *ifname, enum xdp_mode mode,
+		 struct attachment *a);
+/* XDP first, then TC: the reverse order. */
+void detach_iface(struct attachment *a);
+
+#endif

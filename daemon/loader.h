@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SYNFIN_LOADER_H
+#define SYNFIN_LOADER_H
+
+#include "synfin.h"
+#include "synfin.skel.h"
+
+/* Opens and loads the BPF object. NULL and a logged reason on failure;
+ * errno tells why.
+ */
+struct synfin *synfin_load(void);
+/* Defaults: MSS from the MTU, window scale 7, every option offered. */
+void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu);
+int synfin_set_cfg(struct synfin *skel, const struct synfin_cfg *cfg);
+int synfin_set_ports(struct synfin *skel, const struct synfin_ports *ports);
+
+#endif

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/* synfind: attach the synfin programs to an interface and keep the cookie
+ * secrets fresh; counters on SIGUSR1 and at exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "ports.h"
+#include "loader.h"
+#include "attach.h"
+#include "secrets.h"
+#include "stats.h"
+
+#define EXIT_USAGE 2
+/* Well inside a counter period, so each period gets its own fresh key. */
+#define ROTATE_CHECK_S 16
+
+struct options {
+	const char *iface;
+	const char *ports;
+	enum xdp_mode mode;
+	int mss4, mss6, wscale;
+	int no_sack, no_ts, no_ecn, no_wscale;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: synfind --iface IF --ports SPEC [OPTIONS]\n"
+		"Answer SYNs to protected ports with SYN cookies in XDP.\n\n"
+		"  -i, --iface IF        interface to protect\n"
+		"  -p, --ports SPEC      protected ports, e.g. 80,443,8000-8100\n"
+		"  -m, --mode MODE       XDP mode: auto (default), native, skb\n"
+		"      --mss4 N          MSS offered over IPv4 (default MTU - 40)\n"
+		"      --mss6 N          MSS offered over IPv6 (default MTU - 60)\n"
+		"      --wscale N        our window scale, 0-14 (default 7)\n"
+		"      --no-sack         don't offer SACK\n"
+		"      --no-timestamps   don't offer timestamps (nor ECN)\n"
+		"      --no-ecn          don't accept ECN\n"
+		"      --no-wscale       don't offer window scaling\n"
+		"  -v, --verbose         debug messages, and libbpf's\n"
+		"  -h, --help            this text\n\n"
+		"Signals: SIGUSR1 prints the counters; SIGINT/SIGTERM detach and exit.\n");
+}
+
+static int parse_int(const char *s, int lo, int hi, const char *what, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi) {
+		pr_err("Bad %s '%s': want a number from %d to %d", what, s, lo,
+		       hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { O_MSS4 = 256, O_MSS6, O_WSCALE, O_NOSACK, O_NOTS, O_NOECN, O_NOWS };
+	static const struct option longopts[] = {
+		{ "iface", required_argument, NULL, 'i' },
+		{ "ports", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "mss4", required_argument, NULL, O_MSS4 },
+		{ "mss6", required_argument, NULL, O_MSS6 },
+		{ "wscale", required_argument, NULL, O_WSCALE },
+		{ "no-sack", no_argument, NULL, O_NOSACK },
+		{ "no-timestamps", no_argument, NULL, O_NOTS },
+		{ "no-ecn", no_argument, NULL, O_NOECN },
+		{ "no-wscale", no_argument, NULL, O_NOWS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->mss4 = o->mss6 = o->wscale = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:p:m:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->iface = optarg;
+			break;
+		case 'p':
+			o->ports = optarg;
+			break;
+		case 'm':
+			if (xdp_mode_parse(optarg, &o->mode)) {
+				pr_err("Bad mode '%s': want auto, native or skb",
+				       optarg);
+				return -1;
+			}
+			break;
+		case O_MSS4:
+			if (parse_int(optarg, 536, 65495, "--mss4", &o->mss4))
+				return -1;
+			break;
+		case O_MSS6:
+			if (parse_int(optarg, 1220, 65475, "--mss6", &o->mss6))
+				return -1;
+			break;
+		case O_WSCALE:
+			if (parse_int(optarg, 0, 14, "--wscale", &o->wscale))
+				return -1;
+			break;
+		case O_NOSACK:
+			o->no_sack = 1;
+			break;
+		case O_NOTS:
+			o->no_ts = 1;
+			break;
+		case O_NOECN:
+			o->no_ecn = 1;
+			break;
+		case O_NOWS:
+			o->no_wscale = 1;
+			break;
+		case 'v':
+			log_max_level = LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			pr_err("Option '%s' needs a value (see --help)",
+			       argv[optind - 1]);
+			return -1;
+		default:
+			pr_err("Unknown option '%s' (see --help)",
+			       argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		pr_err("Unexpected argument '%s' (see --help)", argv[optind]);
+		return -1;
+	}
+	if (!o->iface || !o->ports) {
+		pr_err("--iface and --ports are required (see --help)");
+		return -1;
+	}
+	return 0;
+}
+
+static int iface_mtu(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd, mtu = -1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
+/* The kernel completes BPF-validated cookies only with syncookies on. */
+static int check_syncookies(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_syncookies", "r");
+	int v = -1;
+
+	if (!f || fscanf(f, "%d", &v) != 1) {
+		pr_err("Couldn't read net.ipv4.tcp_syncookies: %s",
+		       strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (v < 1) {
+		pr_err("net.ipv4.tcp_syncookies is 0, but synfin needs it at 1 or 2 to hand connections to sockets (sysctl -w net.ipv4.tcp_syncookies=1)");
+		return -1;
+	}
+	return 0;
+}
+
+static void build_cfg(const struct options *o, int mtu, struct synfin_cfg *cfg)
+{
+	synfin_cfg_default(cfg, mtu > 0 ? mtu : 1500);
+	if (o->mss4 > 0)
+		cfg->mss4 = o->mss4;
+	if (o->mss6 > 0)
+		cfg->mss6 = o->mss6;
+	if (o->wscale >= 0)
+		cfg->wscale = o->wscale;
+	if (o->no_sack)
+		cfg->flags &= ~SYNFIN_CFG_SACK;
+	if (o->no_ts)
+		cfg->flags &= ~(SYNFIN_CFG_TS | SYNFIN_CFG_ECN);
+	if (o->no_ecn)
+		cfg->flags &= ~SYNFIN_CFG_ECN;
+	if (o->no_wscale)
+		cfg->flags &= ~SYNFIN_CFG_WSCALE;
+}
+
+static void print_counters(struct synfin *skel)
+{
+	__u64 v[SYNFIN_C__MAX];
+
+	if (stats_sum(bpf_map__fd(skel->maps.counters), v))
+		pr_warn("Couldn't read the counters: %s", strerror(errno));
+	else
+		stats_print(stdout, v);
+}
+
+/* Runs until SIGINT or SIGTERM. */
+static int run(struct synfin *skel)
+{
+	int secrets_fd = bpf_map__fd(skel->maps.secrets_map);
+	struct itimerspec its = { .it_interval = { ROTATE_CHECK_S, 0 },
+				  .it_value = { ROTATE_CHECK_S, 0 } };
+	__u64 rotated = secrets_counter_now(), now, ticks;
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
+	sigset_t mask;
+	int sfd, tfd, ret = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+		pr_err("Couldn't set up signals and timers: %s", strerror(errno));
+		ret = -1;
+		goto out;
+	}
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("poll: %s", strerror(errno));
+			ret = -1;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			if (read(tfd, &ticks, sizeof(ticks)) < 0)
+				ticks = 0;
+			now = secrets_counter_now();
+			if (now != rotated) {
+				if (secrets_rotate(secrets_fd, now))
+					pr_warn("Cookie secret not rotated; the old one stays");
+				else
+					pr_debug("rotated the cookie secret for counter %llu",
+						 (unsigned long long)now + 1);
+				rotated = now;
+			}
+		}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGUSR1) {
+			print_counters(skel);
+			continue;
+		}
+		if (si.ssi_signo == SIGHUP) {
+			pr_info("SIGHUP: nothing to reload without a config file");
+			continue;
+		}
+		pr_info("%s: detaching", strsignal(si.ssi_signo));
+		break;
+	}
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct synfin_ports ports;
+	struct attachment att;
+	struct synfin_cfg cfg;
+	struct synfin *skel;
+	struct options o;
+	char err[256];
+	sigset_t mask;
+	int ret = 1;
+
+	log_setup_libbpf();
+	if (parse_args(argc, argv, &o))
+		return EXIT_USAGE;
+	if (ports_parse(o.ports, &ports, err, sizeof(err))) {
+		pr_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (!if_nametoindex(o.iface)) {
+		pr_err("No such interface '%s'", o.iface);
+		return EXIT_USAGE;
+	}
+	if (check_syncookies())
+		return EXIT_USAGE;
+	build_cfg(&o, iface_mtu(o.iface), &cfg);
+
+	/* Signals are read from a signalfd; block them before anything runs. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	skel = synfin_load();
+	if (!skel)
+		return errno == EPERM ? EXIT_USAGE : 1;
+	if (synfin_set_cfg(skel, &cfg) || synfin_set_ports(skel, &ports) ||
+	    secrets_init(bpf_map__fd(skel->maps.secrets_map)))
+		goto err_destroy;
+	if (attach_iface(skel, o.iface, o.mode, &att)) {
+		ret = errno == EPERM ? EXIT_USAGE : 1;
+		goto err_destroy;
+	}
+	ports_format(&ports, err, sizeof(err));
+	pr_info("attached to %s (XDP %s mode), protecting ports %s, MSS %u/%u, wscale %u",
+		att.ifname, xdp_mode_name(att.mode), err, cfg.mss4, cfg.mss6,
+		cfg.wscale);
+
+	ret = run(skel) ? 1 : 0;
+	detach_iface(&att);
+	print_counters(skel);
+err_destroy:
+	synfin__destroy(skel);
+	return ret;
+}

@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+# Two-namespace veth testbed: client 198.18.0.1 / 2001:db8::1, server
+# 198.18.0.2 / 2001:db8::2. Names are unique per run; everything is removed
+# on exit, also when a test fails or is interrupted.
+
+SF_ID=${SF_ID:-$$}
+NS_S=sf-srv-$SF_ID
+NS_C=sf-cli-$SF_ID
+VS=sfs$SF_ID		# server side, where synfind attaches
+VC=sfc$SF_ID		# client side
+IP4_C=198.18.0.1 IP4_S=198.18.0.2
+IP6_C=2001:db8::1 IP6_S=2001:db8::2
+BUILD=${BUILD:-build}
+PY=/usr/bin/python3
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TB_PIDS=()
+TB_TMP=$(mktemp -d /tmp/synfin-e2e.XXXXXX)
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+info() { echo "  $*"; }
+
+in_s() { ip netns exec "$NS_S" "$@"; }
+in_c() { ip netns exec "$NS_C" "$@"; }
+
+tb_down() {
+	local p
+	for p in "${TB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${TB_PIDS[@]}"; do
+		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null
+	done
+	TB_PIDS=()
+	ip netns del "$NS_S" 2>/dev/null
+	ip netns del "$NS_C" 2>/dev/null
+	rm -rf "$TB_TMP"
+}
+
+tb_up() {
+	[ "$(id -u)" = 0 ] || skip "needs root (CAP_BPF, CAP_NET_ADMIN)"
+	trap tb_down EXIT
+	trap 'exit 130' INT TERM
+	ip netns add "$NS_S" && ip netns add "$NS_C" || fail "couldn't create namespaces"
+	ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C" ||
+		fail "couldn't create veth pair"
+	in_s ip addr add $IP4_S/24 dev "$VS"
+	in_c ip addr add $IP4_C/24 dev "$VC"
+	in_s ip addr add $IP6_S/64 dev "$VS" nodad
+	in_c ip addr add $IP6_C/64 dev "$VC" nodad
+	in_s ip link set lo up; in_c ip link set lo up
+	in_s ip link set "$VS" up; in_c ip link set "$VC" up
+	# XDP_TX'd frames reach a veth peer only if it runs NAPI: give it an
+	# XDP program that passes everything.
+	in_c ip link set dev "$VC" xdpdrv obj "$BUILD/bpf/xdp_pass.bpf.o" sec xdp ||
+		fail "couldn't attach xdp_pass to $VC"
+	in_s sysctl -qw net.ipv4.tcp_syncookies=1
+	# Resolve neighbours once so the first test packet isn't an ARP miss.
+	in_c ping -c1 -W2 $IP4_S >/dev/null || fail "no IPv4 connectivity"
+	in_c ping -c1 -W2 $IP6_S >/dev/null || fail "no IPv6 connectivity"
+}
+
+# synfind_start ARGS...: runs synfind in the server namespace until
+# "attached" appears in its log (at most 10 s).
+synfind_start() {
+	SYNFIND_LOG=$TB_TMP/synfind.log
+	ip netns exec "$NS_S" "$BUILD/synfind" --iface "$VS" "$@" >"$TB_TMP/synfind.out" 2>"$SYNFIND_LOG" &
+	SYNFIND_PID=$!
+	TB_PIDS+=("$SYNFIND_PID")
+	local i
+	for i in $(seq 100); do
+		grep -q 'attached to' "$SYNFIND_LOG" && return 0
+		kill -0 "$SYNFIND_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$SYNFIND_LOG" >&2
+	fail "synfind did not attach"
+}
+
+synfind_stop() {
+	kill -TERM "$SYNFIND_PID" 2>/dev/null
+	timeout 10 tail --pid="$SYNFIND_PID" -f /dev/null || fail "synfind did not exit on SIGTERM"
+	wait "$SYNFIND_PID" 2>/dev/null
+	SYNFIND_RC=$?
+}
+
+# counter NAME: the value synfind printed last (SIGUSR1 or exit).
+synfind_counters() {
+	: >"$TB_TMP/synfind.out"
+	kill -USR1 "$SYNFIND_PID"
+	local i
+	for i in $(seq 50); do
+		[ -s "$TB_TMP/synfind.out" ] && grep -q frag_passed "$TB_TMP/synfind.out" && break
+		sleep 0.1
+	done
+}
+counter() { awk -v n="$1" '$1 == n { print $2 }' "$TB_TMP/synfind.out"; }
+
+# nstat_s NAME: absolute value of a kernel SNMP counter in the server ns.
+nstat_s() { in_s nstat -az "$1" 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
+nstat_c() { in_c nstat -az "$1" 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
+
+expect_eq() { [ "$2" = "$3" ] || fail "$1: expected $3, got '$2'"; info "ok: $1 = $2"; }
+expect_ge() { [ -n "$2" ] && [ "$2" -ge "$3" ] || fail "$1: expected >= $3, got '$2'"; info "ok: $1 = $2 (>= $3)"; }
