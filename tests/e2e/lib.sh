@@ -37,8 +37,10 @@ tb_down() {
 
 tb_up() {
 	[ "$(id -u)" = 0 ] || skip "needs root (CAP_BPF, CAP_NET_ADMIN)"
-	trap tb_down EXIT
-	trap 'exit 130' INT TERM
+	if [ -z "${TB_KEEP:-}" ]; then
+		trap tb_down EXIT
+		trap 'exit 130' INT TERM
+	fi
 	ip netns add "$NS_S" && ip netns add "$NS_C" || fail "couldn't create namespaces"
 	ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C" ||
 		fail "couldn't create veth pair"

@@ -6,10 +6,24 @@ server: accept, echo what arrives until EOF, close; write the number of
         connections accepted to --stats at exit.
 client: N connections, each sending --bytes and reading them back, then
         closing; prints one JSON line (ok, failed, p50/p99 connect ms).
-hold:   open one connection, print "ready", keep it until stdin closes.
+hold:   open one connection, print its TCP_INFO options as JSON, keep it
+        until stdin closes.
 Every call is bounded in count and time.
 """
-import argparse, json, os, select, socket, sys, threading, time
+import argparse, json, os, select, socket, struct, sys, threading, time
+
+def tcp_info(c):
+    """The options Linux negotiated, from TCP_INFO (struct tcp_info)."""
+    b = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    opts, ws = b[5], b[6]
+    peer = c.getpeername()
+    local = c.getsockname()
+    return {'peer': '%s:%d' % (peer[0], peer[1]),
+            'local': '%s:%d' % (local[0], local[1]),
+            'ts': bool(opts & 1), 'sack': bool(opts & 2),
+            'wscale': bool(opts & 4), 'ecn': bool(opts & 8),
+            'snd_wscale': ws & 0xf, 'rcv_wscale': ws >> 4,
+            'snd_mss': struct.unpack_from('=I', b, 16)[0]}
 
 def family(addr):
     return socket.AF_INET6 if ':' in addr else socket.AF_INET
@@ -52,6 +66,8 @@ def serve(args):
         for s in r:
             c, _ = s.accept()
             accepted[0] += 1
+            with open(args.stats + '.conns', 'a') as f:
+                f.write(json.dumps(tcp_info(c)) + '\n')
             write_stats()
             threading.Thread(target=echo, args=(c,), daemon=True).start()
     write_stats()
@@ -102,7 +118,7 @@ def hold(args):
     got = b''
     while len(got) < args.bytes:
         got += c.recv(65536)
-    print('ready', flush=True)
+    print(json.dumps(tcp_info(c)), flush=True)
     select.select([sys.stdin], [], [], args.timeout)
     c.close()
 
