@@ -29,14 +29,15 @@ LDLIBS   := -lbpf -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -I$(BUILD) -MMD -MP
 
-BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_ingress.bpf.c
+BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_ingress.bpf.c bpf/tc_egress.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL     := $(BUILD)/synfin.skel.h
 # Stand-alone objects for the testbed, not part of synfin.
 AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o
 
 DAEMON_SRCS := daemon/synfind.c daemon/loader.c daemon/attach.c \
-	       daemon/ports.c daemon/secrets.c daemon/stats.c daemon/log.c
+	       daemon/ports.c daemon/secrets.c daemon/stats.c daemon/log.c \
+	       daemon/expiry.c
 DAEMON_OBJS := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
 # The daemon's pieces that tests link against (all but main).
 LIB_OBJS    := $(filter-out $(BUILD)/daemon/synfind.o,$(DAEMON_OBJS))

@@ -42,6 +42,16 @@ struct {
 	__type(value, struct synfin_secret);
 } secrets_map __weak SEC(".maps");
 
+/* Every protected connection, keyed the same from both directions. The
+ * size is set at load time (synfind --ct-size).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SYNFIN_CT_DEFAULT_ENTRIES);
+	__type(key, struct synfin_ct_key);
+	__type(value, struct synfin_ct_entry);
+} conntrack __weak SEC(".maps");
+
 static __always_inline void count(enum synfin_counter c)
 {
 	__u32 key = c;

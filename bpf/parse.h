@@ -59,6 +59,7 @@ struct pkt {
 	__u8 tcp_flags;
 	__u8 doff;		/* TCP header length in bytes */
 	__u32 l4_len;		/* TCP header + payload, from the IP header */
+	__u32 payload_len;	/* TCP payload */
 	/* Addresses in network order; IPv4 uses word 0. */
 	__u32 saddr[4];
 	__u32 daddr[4];
@@ -66,6 +67,8 @@ struct pkt {
 	__be16 dport;
 	__be32 seq;
 	__be32 ack_seq;
+	__be16 window;
+	__u16 pad;
 };
 
 struct tcp_opts {
@@ -106,7 +109,8 @@ static __always_inline int parse_l2(void *data, void *data_end, struct pkt *p)
 	return proto;
 }
 
-static __always_inline int parse_ipv4(void *data, void *data_end, struct pkt *p)
+static __always_inline int parse_ipv4(void *data, void *data_end,
+				      __u32 pkt_len, struct pkt *p)
 {
 	struct iphdr *iph = data + p->l2_len;
 	__u32 hlen, tot;
@@ -117,7 +121,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct pkt *p)
 		return PARSE_BAD_IP;
 	hlen = iph->ihl * 4;
 	tot = bpf_ntohs(iph->tot_len);
-	if (tot < hlen || (void *)iph + tot > data_end)
+	if (tot < hlen || p->l2_len + tot > pkt_len)
 		return PARSE_BAD_IP;
 	if (iph->protocol != IPPROTO_TCP_)
 		return PARSE_NOT_TCP;
@@ -134,7 +138,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct pkt *p)
 }
 
 /* IPv6 with hop-by-hop, routing and destination-options headers skipped. */
-static __always_inline int parse_ipv6(void *data, void *data_end, struct pkt *p)
+static __always_inline int parse_ipv6(void *data, void *data_end,
+				      __u32 pkt_len, struct pkt *p)
 {
 	struct ipv6hdr *ip6 = data + p->l2_len;
 	struct ipv6_opt_hdr *eh;
@@ -147,7 +152,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct pkt *p)
 	if (ip6->version != 6)
 		return PARSE_BAD_IP;
 	plen = bpf_ntohs(ip6->payload_len);
-	if ((void *)(ip6 + 1) + plen > data_end)
+	if (p->l2_len + sizeof(*ip6) + plen > pkt_len)
 		return PARSE_BAD_IP;
 	next = ip6->nexthdr;
 
@@ -191,16 +196,22 @@ static __always_inline int parse_tcp(void *data, void *data_end, struct pkt *p)
 	if ((void *)th + doff > data_end)
 		return PARSE_BAD_TCP;
 	p->doff = doff;
+	p->payload_len = p->l4_len - doff;
 	p->sport = th->source;
 	p->dport = th->dest;
 	p->seq = th->seq;
 	p->ack_seq = th->ack_seq;
+	p->window = th->window;
 	p->tcp_flags = ((__u8 *)th)[13];
 	return PARSE_OK;
 }
 
-/* Ethernet, VLAN, IP and the fixed TCP header. */
-static __always_inline int parse_pkt(void *data, void *data_end, struct pkt *p)
+/* Ethernet, VLAN, IP and the TCP header with its options, which must be in
+ * [data, data_end). pkt_len is the whole packet's length, which for a TC
+ * skb may reach past the linear data (GSO).
+ */
+static __always_inline int parse_pkt(void *data, void *data_end,
+				     __u32 pkt_len, struct pkt *p)
 {
 	int proto, ret;
 
@@ -208,9 +219,9 @@ static __always_inline int parse_pkt(void *data, void *data_end, struct pkt *p)
 	if (proto < 0)
 		return PARSE_BAD_L2;
 	if (proto == ETH_P_IP)
-		ret = parse_ipv4(data, data_end, p);
+		ret = parse_ipv4(data, data_end, pkt_len, p);
 	else if (proto == ETH_P_IPV6)
-		ret = parse_ipv6(data, data_end, p);
+		ret = parse_ipv6(data, data_end, pkt_len, p);
 	else
 		return PARSE_NOT_TCP;
 	if (ret != PARSE_OK)

@@ -53,7 +53,7 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 	/* Only XDP can write metadata: no metadata, not ours. */
 	if ((void *)(m + 1) > data || m->magic != SYNFIN_META_MAGIC)
 		return TC_ACT_OK;
-	if (parse_pkt(data, data_end, &p) != PARSE_OK)
+	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
 		return TC_ACT_OK;
 	cfg = cfg_get();
 	if (!cfg)

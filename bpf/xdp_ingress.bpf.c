@@ -11,19 +11,19 @@
 #include "maps.h"
 #include "cookie.h"
 #include "csum.h"
+#include "conntrack.h"
+#include <bpf/bpf_core_read.h>
 
 #define SYNACK_TTL 64
 #define TCP_MAX_WSCALE 14
 
-/* Does the kernel hold a socket for this tuple other than a listener
- * (established, TIME-WAIT, request)? Then the segment is the kernel's.
+/* The kernel's socket for this tuple: established, TIME-WAIT, request or
+ * listener. The caller releases it.
  */
-static __always_inline int kernel_has_conn(struct xdp_md *ctx,
-					   const struct pkt *p)
+static __always_inline struct bpf_sock *kernel_sock(struct xdp_md *ctx,
+						    const struct pkt *p)
 {
 	struct bpf_sock_tuple t = {};
-	struct bpf_sock *sk;
-	int held;
 
 	/* Two calls: the helper wants a constant tuple size. */
 	if (p->ipv6) {
@@ -31,16 +31,24 @@ static __always_inline int kernel_has_conn(struct xdp_md *ctx,
 		__builtin_memcpy(t.ipv6.daddr, p->daddr, 16);
 		t.ipv6.sport = p->sport;
 		t.ipv6.dport = p->dport;
-		sk = bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv6),
-					BPF_F_CURRENT_NETNS, 0);
-	} else {
-		t.ipv4.saddr = p->saddr[0];
-		t.ipv4.daddr = p->daddr[0];
-		t.ipv4.sport = p->sport;
-		t.ipv4.dport = p->dport;
-		sk = bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4),
-					BPF_F_CURRENT_NETNS, 0);
+		return bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv6),
+					  BPF_F_CURRENT_NETNS, 0);
 	}
+	t.ipv4.saddr = p->saddr[0];
+	t.ipv4.daddr = p->daddr[0];
+	t.ipv4.sport = p->sport;
+	t.ipv4.dport = p->dport;
+	return bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS,
+				  0);
+}
+
+/* Does the kernel hold a socket for this tuple other than a listener? */
+static __always_inline int kernel_has_conn(struct xdp_md *ctx,
+					   const struct pkt *p)
+{
+	struct bpf_sock *sk = kernel_sock(ctx, p);
+	int held;
+
 	if (!sk)
 		return 0;
 	held = sk->state != BPF_TCP_LISTEN;
@@ -236,35 +244,14 @@ static __always_inline int handle_syn(struct xdp_md *ctx, const struct pkt *p)
 	return XDP_TX;
 }
 
-/* A cookie ACK: check it, and pass what TC needs as XDP metadata. */
-static __always_inline int handle_cookie_ack(struct xdp_md *ctx,
-					     const struct pkt *p)
+/* What a valid cookie says: the options the SYN-ACK agreed to. */
+static __always_inline void cookie_decode(const struct pkt *p, __u32 cookie,
+					  const struct tcp_opts *o,
+					  const struct synfin_cfg *cfg,
+					  struct synfin_meta *m)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	const struct synfin_cfg *cfg = cfg_get();
-	struct tcp_opts o = {};
-	struct synfin_meta *m;
-	__u32 cookie, ws;
+	__u32 ws = cookie & SYNFIN_COOKIE_WSCALE_MASK;
 
-	if (cookie_check(p, &cookie)) {
-		count(SYNFIN_C_ACK_COOKIE_INVALID);
-		return XDP_DROP;
-	}
-	if (parse_tcp_opts(data, data_end, p, &o)) {
-		count(SYNFIN_C_MALFORMED_TCP);
-		return XDP_DROP;
-	}
-	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m))) {
-		count(SYNFIN_C_DROP_NO_ROOM);
-		return XDP_DROP;
-	}
-	data = (void *)(long)ctx->data;
-	m = (void *)(long)ctx->data_meta;
-	if ((void *)(m + 1) > data)
-		return XDP_DROP;
-
-	ws = cookie & SYNFIN_COOKIE_WSCALE_MASK;
 	m->magic = SYNFIN_META_MAGIC;
 	m->mss = synfin_mss_slot(p->ipv6,
 				 (cookie >> SYNFIN_COOKIE_MSS_SHIFT) & 3);
@@ -273,15 +260,224 @@ static __always_inline int handle_cookie_ack(struct xdp_md *ctx,
 		   ((cookie & SYNFIN_COOKIE_SACK) ? SYNFIN_META_SACK : 0);
 	m->tsval = 0;
 	m->tsecr = 0;
-	if (o.has_ts && cfg && (cfg->flags & SYNFIN_CFG_TS)) {
+	if (o->has_ts && (cfg->flags & SYNFIN_CFG_TS)) {
 		m->flags |= SYNFIN_META_TS;
-		m->tsval = o.tsval;
-		m->tsecr = o.tsecr;
-		if (o.tsecr & SYNFIN_TSVAL_ECN)
+		m->tsval = o->tsval;
+		m->tsecr = o->tsecr;
+		if (o->tsecr & SYNFIN_TSVAL_ECN)
 			m->flags |= SYNFIN_META_ECN;
 	}
-	count(SYNFIN_C_ACK_COOKIE_VALID);
+}
+
+/* A new entry for a connection that a valid cookie ACK completes. */
+static __always_inline void ct_track_cookie(const struct synfin_ct_key *k,
+					    const struct pkt *p,
+					    const struct synfin_meta *m,
+					    const struct synfin_cfg *cfg,
+					    int replacing)
+{
+	struct synfin_ct_entry e;
+
+	ct_init_established(&e, SF_CT_COOKIE, SF_SIDE_REMOTE);
+	e.mss = m->mss;
+	e.opts = m->flags;
+	if (m->flags & SYNFIN_META_WSCALE) {
+		e.side[SF_SIDE_REMOTE].wscale = m->snd_wscale;
+		e.side[SF_SIDE_LOCAL].wscale = cfg->wscale;
+	}
+	e.side[SF_SIDE_REMOTE].next_seq = bpf_ntohl(p->seq) + p->payload_len;
+	e.side[SF_SIDE_LOCAL].next_seq = bpf_ntohl(p->ack_seq);
+	e.side[SF_SIDE_REMOTE].flags = SF_CT_SEQ_KNOWN;
+	e.side[SF_SIDE_LOCAL].flags = SF_CT_SEQ_KNOWN;
+	/* Until the kernel speaks, the window our SYN-ACK offered. */
+	e.side[SF_SIDE_LOCAL].window = cfg->window;
+	e.side[SF_SIDE_REMOTE].packets = 1;
+	e.side[SF_SIDE_REMOTE].bytes = p->payload_len;
+	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY)) {
+		count(SYNFIN_C_CT_TRACK_FAILED);
+		return;
+	}
+	count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_COOKIE);
+}
+
+/* Checks a cookie ACK. 0 when valid, with the options in *m; -1 when not
+ * (counted only if count_invalid: the caller may try other things first).
+ */
+static __always_inline int cookie_ack_check(struct xdp_md *ctx,
+					    const struct pkt *p,
+					    const struct synfin_cfg *cfg,
+					    struct synfin_meta *m)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct tcp_opts o = {};
+	__u32 cookie;
+
+	if (cookie_check(p, &cookie))
+		return -1;
+	if (parse_tcp_opts(data, data_end, p, &o))
+		return -1;
+	cookie_decode(p, cookie, &o, cfg, m);
+	return 0;
+}
+
+/* Hands the validated ACK to TC: the options go in XDP metadata. */
+static __always_inline int cookie_ack_pass(struct xdp_md *ctx,
+					   const struct synfin_meta *mv,
+					   enum synfin_counter c)
+{
+	struct synfin_meta *m;
+	void *data;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m))) {
+		count(SYNFIN_C_DROP_NO_ROOM);
+		return XDP_DROP;
+	}
+	barrier_var(ctx);
+	data = (void *)(long)ctx->data;
+	m = (void *)(long)ctx->data_meta;
+	if ((void *)(m + 1) > data)
+		return XDP_DROP;
+	*m = *mv;
+	count(c);
 	return XDP_PASS;
+}
+
+/* Adopts a connection the kernel completed before synfin was attached (or
+ * one the table evicted), with what its socket knows.
+ */
+static __always_inline void ct_adopt(const struct synfin_ct_key *k,
+				     struct bpf_sock *sk)
+{
+	struct synfin_ct_entry e;
+	struct synfin_ct_side *rs = &e.side[SF_SIDE_REMOTE];
+	struct synfin_ct_side *ls = &e.side[SF_SIDE_LOCAL];
+	struct tcp_sock *tp;
+	__u32 state = sk->state;
+
+	ct_init_established(&e, SF_CT_ADOPTED, SF_SIDE_NONE);
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp) {
+		rs->next_seq = tp->rcv_nxt;
+		ls->next_seq = tp->snd_nxt;
+		ls->window = tp->rcv_wnd;
+		ls->wscale = BPF_CORE_READ_BITFIELD_PROBED(&tp->rx_opt, rcv_wscale);
+		rs->wscale = BPF_CORE_READ_BITFIELD_PROBED(&tp->rx_opt, snd_wscale);
+		rs->flags = ls->flags = SF_CT_SEQ_KNOWN;
+	}
+	/* The kernel's side of a close already under way. */
+	if (state == BPF_TCP_FIN_WAIT1 || state == BPF_TCP_FIN_WAIT2 ||
+	    state == BPF_TCP_CLOSING || state == BPF_TCP_LAST_ACK) {
+		ls->flags |= SF_CT_FIN_SENT;
+		ls->fin_seq = ls->next_seq - 1;
+	}
+	if (state == BPF_TCP_CLOSE_WAIT || state == BPF_TCP_LAST_ACK ||
+	    state == BPF_TCP_CLOSING) {
+		rs->flags |= SF_CT_FIN_SENT | SF_CT_FIN_ACKED;
+		rs->fin_seq = rs->next_seq - 1;
+	}
+	switch (state) {
+	case BPF_TCP_FIN_WAIT1:
+		ls->state = SF_TCP_FIN_WAIT_1;
+		e.closer = SF_SIDE_LOCAL;
+		break;
+	case BPF_TCP_FIN_WAIT2:
+		ls->flags |= SF_CT_FIN_ACKED;
+		ls->state = SF_TCP_FIN_WAIT_2;
+		rs->state = SF_TCP_CLOSE_WAIT;
+		e.closer = SF_SIDE_LOCAL;
+		break;
+	case BPF_TCP_CLOSE_WAIT:
+		ls->state = SF_TCP_CLOSE_WAIT;
+		rs->state = SF_TCP_FIN_WAIT_2;
+		e.closer = SF_SIDE_REMOTE;
+		break;
+	case BPF_TCP_LAST_ACK:
+		ls->state = SF_TCP_LAST_ACK;
+		rs->state = SF_TCP_FIN_WAIT_2;
+		e.closer = SF_SIDE_REMOTE;
+		break;
+	case BPF_TCP_CLOSING:
+		ls->state = rs->state = SF_TCP_CLOSING;
+		e.closer = SF_SIDE_LOCAL;
+		break;
+	}
+	ct_sync_state(&e);
+	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY))
+		count(SYNFIN_C_CT_TRACK_FAILED);
+	else
+		count(SYNFIN_C_CT_ADOPTED);
+}
+
+/* A segment that is not a SYN, to a protected port. */
+static __always_inline int handle_segment(struct xdp_md *ctx,
+					  const struct pkt *p)
+{
+	const struct synfin_cfg *cfg = cfg_get();
+	struct synfin_ct_key k;
+	struct synfin_ct_entry *e;
+	struct synfin_meta m;
+	struct bpf_sock *sk;
+	__u8 fl = p->tcp_flags;
+	int cookie_ack = (fl & (TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_RST)) ==
+			 TCP_FLAG_ACK;
+	__u32 state;
+	int local_gone;
+
+	if (!cfg)
+		return XDP_PASS;
+	ct_key_make(p, SF_SIDE_REMOTE, &k);
+	e = bpf_map_lookup_elem(&conntrack, &k);
+	if (e && e->state != SF_TCP_CLOSED) {
+		/* A new connection on a TIME-WAIT tuple, or a cookie ACK the
+		 * kernel hasn't answered yet (handed over again).
+		 */
+		if (cookie_ack &&
+		    (e->state == SF_TCP_TIME_WAIT ||
+		     (e->origin == SF_CT_COOKIE && !e->side[SF_SIDE_LOCAL].packets)) &&
+		    !cookie_ack_check(ctx, p, cfg, &m)) {
+			if (e->state != SF_TCP_TIME_WAIT)
+				return cookie_ack_pass(ctx, &m,
+						       SYNFIN_C_ACK_COOKIE_AGAIN);
+			ct_track_cookie(&k, p, &m, cfg, 1);
+			return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_VALID);
+		}
+		local_gone = e->side[SF_SIDE_LOCAL].state == SF_TCP_CLOSED;
+		if (ct_on_segment(e, SF_SIDE_REMOTE, p) == CT_DROP)
+			return XDP_DROP;
+		/* Late segments after the local socket closed: absorbed. */
+		if (local_gone)
+			return XDP_DROP;
+		count(SYNFIN_C_EST_PASSED);
+		return XDP_PASS;
+	}
+
+	if (cookie_ack && !cookie_ack_check(ctx, p, cfg, &m)) {
+		ct_track_cookie(&k, p, &m, cfg, e != NULL);
+		return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_VALID);
+	}
+
+	sk = kernel_sock(ctx, p);
+	if (sk) {
+		state = sk->state;
+		if (state != BPF_TCP_LISTEN) {
+			if (state != BPF_TCP_TIME_WAIT &&
+			    state != BPF_TCP_NEW_SYN_RECV &&
+			    state != BPF_TCP_SYN_RECV)
+				ct_adopt(&k, sk);
+			bpf_sk_release(sk);
+			count(SYNFIN_C_EST_PASSED);
+			return XDP_PASS;
+		}
+		bpf_sk_release(sk);
+	}
+	if (cookie_ack)
+		count(SYNFIN_C_ACK_COOKIE_INVALID);
+	else if (fl & TCP_FLAG_RST)
+		count(SYNFIN_C_CT_RST_UNKNOWN);
+	else
+		count(SYNFIN_C_DROP_NO_CONN);
+	return XDP_DROP;
 }
 
 SEC("xdp")
@@ -292,7 +488,7 @@ int xdp_synfin(struct xdp_md *ctx)
 	struct pkt p = {};
 	__u8 fl;
 
-	switch (parse_pkt(data, data_end, &p)) {
+	switch (parse_pkt(data, data_end, data_end - data, &p)) {
 	case PARSE_OK:
 		break;
 	case PARSE_FRAG:
@@ -326,14 +522,7 @@ int xdp_synfin(struct xdp_md *ctx)
 		return handle_syn(ctx, &p);
 	}
 
-	if (kernel_has_conn(ctx, &p)) {
-		count(SYNFIN_C_EST_PASSED);
-		return XDP_PASS;
-	}
-	if ((fl & (TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_RST)) == TCP_FLAG_ACK)
-		return handle_cookie_ack(ctx, &p);
-	count(SYNFIN_C_DROP_NO_CONN);
-	return XDP_DROP;
+	return handle_segment(ctx, &p);
 }
 
 char LICENSE[] SEC("license") = "GPL";

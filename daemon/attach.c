@@ -13,6 +13,7 @@
 
 /* Debian 12's uapi headers predate TCX (kernel 6.6). */
 #define SYNFIN_BPF_TCX_INGRESS 46
+#define SYNFIN_BPF_TCX_EGRESS 47
 
 int xdp_mode_parse(const char *s, enum xdp_mode *mode)
 {
@@ -44,10 +45,11 @@ int attach_iface(struct synfin *skel, const char *ifname, enum xdp_mode mode,
 {
 	int xdp_fd = bpf_program__fd(skel->progs.xdp_synfin);
 	int tc_fd = bpf_program__fd(skel->progs.tc_synfin_ingress);
+	int eg_fd = bpf_program__fd(skel->progs.tc_synfin_egress);
 	int err;
 
 	memset(a, 0, sizeof(*a));
-	a->xdp_link = a->tc_link = -1;
+	a->xdp_link = a->tc_link = a->tc_egress_link = -1;
 	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
 	a->ifindex = if_nametoindex(ifname);
 	if (!a->ifindex) {
@@ -55,13 +57,21 @@ int attach_iface(struct synfin *skel, const char *ifname, enum xdp_mode mode,
 		return -1;
 	}
 
+	a->tc_egress_link = bpf_link_create(eg_fd, a->ifindex,
+					    SYNFIN_BPF_TCX_EGRESS, NULL);
+	if (a->tc_egress_link < 0) {
+		err = -errno;
+		pr_err("Couldn't attach TC egress program to '%s': %s (%d)",
+		       ifname, strerror(-err), err);
+		return -1;
+	}
 	a->tc_link = bpf_link_create(tc_fd, a->ifindex, SYNFIN_BPF_TCX_INGRESS,
 				     NULL);
 	if (a->tc_link < 0) {
 		err = -errno;
 		pr_err("Couldn't attach TC ingress program to '%s': %s (%d)",
 		       ifname, strerror(-err), err);
-		return -1;
+		goto err_egress;
 	}
 
 	if (mode != XDP_MODE_SKB) {
@@ -93,6 +103,10 @@ int attach_iface(struct synfin *skel, const char *ifname, enum xdp_mode mode,
 err_tc:
 	close(a->tc_link);
 	a->tc_link = -1;
+err_egress:
+	close(a->tc_egress_link);
+	a->tc_egress_link = -1;
+	errno = -err;
 	return -1;
 }
 
@@ -102,5 +116,7 @@ void detach_iface(struct attachment *a)
 		close(a->xdp_link);
 	if (a->tc_link >= 0)
 		close(a->tc_link);
-	a->xdp_link = a->tc_link = -1;
+	if (a->tc_egress_link >= 0)
+		close(a->tc_egress_link);
+	a->xdp_link = a->tc_link = a->tc_egress_link = -1;
 }

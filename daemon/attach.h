@@ -12,13 +12,16 @@ struct attachment {
 	int ifindex;
 	enum xdp_mode mode;	/* what it ended up as: native or skb */
 	int xdp_link;		/* link fds: closing them detaches */
-	int tc_link;
+	int tc_link;		/* TCX ingress */
+	int tc_egress_link;	/* TCX egress */
 };
 
 int xdp_mode_parse(const char *s, enum xdp_mode *mode);
 const char *xdp_mode_name(enum xdp_mode mode);
-/* TC first, then XDP, so a cookie ACK that XDP passes always finds the
- * program that hands it over. Returns 0 or -1 with nothing attached.
+/* TC (egress, then ingress) first, then XDP, so a cookie ACK that XDP
+ * passes always finds the program that hands it over, and the table sees
+ * the kernel's replies from the first. Returns 0 or -1 with nothing
+ * attached.
  */
 int attach_iface(struct synfin *skel, const char *ifname, enum xdp_mode mode,
 		 struct attachment *a);

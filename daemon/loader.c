@@ -3,10 +3,16 @@
 #include <errno.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "log.h"
 #include "loader.h"
 
 struct synfin *synfin_load(void)
+{
+	return synfin_load_sized(SYNFIN_CT_DEFAULT_ENTRIES);
+}
+
+struct synfin *synfin_load_sized(__u32 ct_entries)
 {
 	struct synfin *skel;
 	int err;
@@ -19,7 +25,9 @@ struct synfin *synfin_load(void)
 		errno = -err;
 		return NULL;
 	}
-	err = synfin__load(skel);
+	err = bpf_map__set_max_entries(skel->maps.conntrack, ct_entries);
+	if (!err)
+		err = synfin__load(skel);
 	if (err) {
 		pr_err("Couldn't load the BPF programs: %s (%d)%s",
 		       strerror(-err), err,

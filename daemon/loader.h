@@ -9,6 +9,8 @@
  * errno tells why.
  */
 struct synfin *synfin_load(void);
+/* The same with a connection table of ct_entries entries. */
+struct synfin *synfin_load_sized(__u32 ct_entries);
 /* Defaults: MSS from the MTU, window scale 7, every option offered. */
 void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu);
 int synfin_set_cfg(struct synfin *skel, const struct synfin_cfg *cfg);

@@ -22,10 +22,12 @@
 #include "attach.h"
 #include "secrets.h"
 #include "stats.h"
+#include "expiry.h"
 
 #define EXIT_USAGE 2
+#define SWEEP_INTERVAL_S 1
 /* Well inside a counter period, so each period gets its own fresh key. */
-#define ROTATE_CHECK_S 16
+#define ROTATE_CHECK_TICKS 16
 
 struct options {
 	const char *iface;
@@ -33,6 +35,7 @@ struct options {
 	enum xdp_mode mode;
 	int mss4, mss6, wscale;
 	int no_sack, no_ts, no_ecn, no_wscale;
+	int ct_size, time_wait_ms;
 };
 
 static void usage(FILE *f)
@@ -50,6 +53,8 @@ static void usage(FILE *f)
 		"      --no-timestamps   don't offer timestamps (nor ECN)\n"
 		"      --no-ecn          don't accept ECN\n"
 		"      --no-wscale       don't offer window scaling\n"
+		"      --ct-size N       connection table entries (default 1048576)\n"
+		"      --time-wait-ms N  how long TIME-WAIT entries stay (default 60000)\n"
 		"  -v, --verbose         debug messages, and libbpf's\n"
 		"  -h, --help            this text\n\n"
 		"Signals: SIGUSR1 prints the counters; SIGINT/SIGTERM detach and exit.\n");
@@ -73,7 +78,8 @@ static int parse_int(const char *s, int lo, int hi, const char *what, int *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { O_MSS4 = 256, O_MSS6, O_WSCALE, O_NOSACK, O_NOTS, O_NOECN, O_NOWS };
+	enum { O_MSS4 = 256, O_MSS6, O_WSCALE, O_NOSACK, O_NOTS, O_NOECN, O_NOWS,
+	       O_CTSIZE, O_TWMS };
 	static const struct option longopts[] = {
 		{ "iface", required_argument, NULL, 'i' },
 		{ "ports", required_argument, NULL, 'p' },
@@ -85,6 +91,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "no-timestamps", no_argument, NULL, O_NOTS },
 		{ "no-ecn", no_argument, NULL, O_NOECN },
 		{ "no-wscale", no_argument, NULL, O_NOWS },
+		{ "ct-size", required_argument, NULL, O_CTSIZE },
+		{ "time-wait-ms", required_argument, NULL, O_TWMS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -93,6 +101,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->mss4 = o->mss6 = o->wscale = -1;
+	o->ct_size = SYNFIN_CT_DEFAULT_ENTRIES;
+	o->time_wait_ms = 60000;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:p:m:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -132,6 +142,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_NOWS:
 			o->no_wscale = 1;
+			break;
+		case O_CTSIZE:
+			if (parse_int(optarg, 1024, 1 << 26, "--ct-size", &o->ct_size))
+				return -1;
+			break;
+		case O_TWMS:
+			if (parse_int(optarg, 0, 3600000, "--time-wait-ms",
+				      &o->time_wait_ms))
+				return -1;
 			break;
 		case 'v':
 			log_max_level = LOG_DEBUG;
@@ -215,6 +234,16 @@ static void build_cfg(const struct options *o, int mtu, struct synfin_cfg *cfg)
 		cfg->flags &= ~SYNFIN_CFG_WSCALE;
 }
 
+static unsigned int map_id(const struct bpf_map *map)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len))
+		return 0;
+	return info.id;
+}
+
 static void print_counters(struct synfin *skel)
 {
 	__u64 v[SYNFIN_C__MAX];
@@ -225,13 +254,34 @@ static void print_counters(struct synfin *skel)
 		stats_print(stdout, v);
 }
 
+static void sweep(struct synfin *skel, const struct expiry_policy *pol)
+{
+	struct expiry_stats st;
+	__u64 t0 = monotonic_ns();
+	int err;
+
+	err = ct_sweep(bpf_map__fd(skel->maps.conntrack), pol, t0, &st);
+	if (err) {
+		pr_warn("Couldn't sweep the connection table: %s (%d)",
+			strerror(-err), err);
+		return;
+	}
+	if (st.removed)
+		pr_debug("swept %llu entries in %.3f ms: removed %llu TIME-WAIT, %llu CLOSED, %llu idle",
+			 (unsigned long long)st.scanned,
+			 (monotonic_ns() - t0) / 1e6,
+			 (unsigned long long)st.removed_time_wait,
+			 (unsigned long long)st.removed_closed,
+			 (unsigned long long)st.removed_idle);
+}
+
 /* Runs until SIGINT or SIGTERM. */
-static int run(struct synfin *skel)
+static int run(struct synfin *skel, const struct expiry_policy *pol)
 {
 	int secrets_fd = bpf_map__fd(skel->maps.secrets_map);
-	struct itimerspec its = { .it_interval = { ROTATE_CHECK_S, 0 },
-				  .it_value = { ROTATE_CHECK_S, 0 } };
-	__u64 rotated = secrets_counter_now(), now, ticks;
+	struct itimerspec its = { .it_interval = { SWEEP_INTERVAL_S, 0 },
+				  .it_value = { SWEEP_INTERVAL_S, 0 } };
+	__u64 rotated = secrets_counter_now(), now, ticks, tick = 0;
 	struct signalfd_siginfo si;
 	struct pollfd pfd[2];
 	sigset_t mask;
@@ -263,8 +313,9 @@ static int run(struct synfin *skel)
 		if (pfd[1].revents & POLLIN) {
 			if (read(tfd, &ticks, sizeof(ticks)) < 0)
 				ticks = 0;
+			sweep(skel, pol);
 			now = secrets_counter_now();
-			if (now != rotated) {
+			if (++tick % ROTATE_CHECK_TICKS == 0 && now != rotated) {
 				if (secrets_rotate(secrets_fd, now))
 					pr_warn("Cookie secret not rotated; the old one stays");
 				else
@@ -299,6 +350,7 @@ out:
 int main(int argc, char **argv)
 {
 	struct synfin_ports ports;
+	struct expiry_policy pol;
 	struct attachment att;
 	struct synfin_cfg cfg;
 	struct synfin *skel;
@@ -330,7 +382,8 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	skel = synfin_load();
+	expiry_policy_default(&pol, o.time_wait_ms);
+	skel = synfin_load_sized(o.ct_size);
 	if (!skel)
 		return errno == EPERM ? EXIT_USAGE : 1;
 	if (synfin_set_cfg(skel, &cfg) || synfin_set_ports(skel, &ports) ||
@@ -341,11 +394,11 @@ int main(int argc, char **argv)
 		goto err_destroy;
 	}
 	ports_format(&ports, err, sizeof(err));
-	pr_info("attached to %s (XDP %s mode), protecting ports %s, MSS %u/%u, wscale %u",
+	pr_info("attached to %s (XDP %s mode), protecting ports %s, MSS %u/%u, wscale %u, conntrack map id %u",
 		att.ifname, xdp_mode_name(att.mode), err, cfg.mss4, cfg.mss6,
-		cfg.wscale);
+		cfg.wscale, map_id(skel->maps.conntrack));
 
-	ret = run(skel) ? 1 : 0;
+	ret = run(skel, &pol) ? 1 : 0;
 	detach_iface(&att);
 	print_counters(skel);
 err_destroy:

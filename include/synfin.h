@@ -18,6 +18,9 @@
 	X(SYN_KERNEL_SOCK, "syn_kernel_sock",                                  \
 	  "SYNs on a tuple the kernel still holds (TIME-WAIT), passed")        \
 	X(ACK_COOKIE_VALID, "ack_cookie_valid", "ACKs with a valid cookie")    \
+	X(ACK_COOKIE_AGAIN, "ack_cookie_again",                                \
+	  "segments at the cookie's sequence handed over again: the kernel "   \
+	  "had not answered yet")                                              \
 	X(ACK_COOKIE_INVALID, "ack_cookie_invalid",                            \
 	  "ACKs with a bad, stale or forged cookie, dropped")                  \
 	X(CONN_HANDED, "conn_handed",                                          \
@@ -38,7 +41,40 @@
 	X(MALFORMED_IP, "malformed_ip", "bad or truncated IP header, dropped") \
 	X(MALFORMED_TCP, "malformed_tcp",                                      \
 	  "bad or truncated TCP header or options, dropped")                   \
-	X(FRAG_PASSED, "frag_passed", "IP fragments, passed to the kernel")
+	X(FRAG_PASSED, "frag_passed", "IP fragments, passed to the kernel")    \
+	X(CT_NEW_COOKIE, "ct_new_cookie",                                      \
+	  "connections tracked from a valid cookie ACK")                       \
+	X(CT_NEW_KERNEL, "ct_new_kernel",                                      \
+	  "connections tracked from the kernel's own SYN-ACK (TC egress)")     \
+	X(CT_ADOPTED, "ct_adopted",                                            \
+	  "connections the kernel already had, adopted into the table")        \
+	X(CT_REPLACED, "ct_replaced",                                          \
+	  "TIME-WAIT or closed entries replaced by a new connection")          \
+	X(CT_TRACK_FAILED, "ct_track_failed",                                  \
+	  "connections not tracked: the table update failed")                  \
+	X(CT_FIN, "ct_fin", "first FINs, per direction")                       \
+	X(CT_FIN_RETRANS, "ct_fin_retrans",                                    \
+	  "retransmitted FINs (same sequence number)")                         \
+	X(CT_FIN_INVALID, "ct_fin_invalid",                                    \
+	  "FINs with a different sequence number, dropped")                    \
+	X(CT_FIN_ACKED, "ct_fin_acked", "FINs acknowledged exactly")           \
+	X(CT_DATA_AFTER_FIN, "ct_data_after_fin",                              \
+	  "data past a FIN in the same direction, dropped")                    \
+	X(CT_TO_FIN_WAIT_1, "ct_to_fin_wait_1", "endpoints to FIN-WAIT-1")     \
+	X(CT_TO_FIN_WAIT_2, "ct_to_fin_wait_2", "endpoints to FIN-WAIT-2")     \
+	X(CT_TO_CLOSING, "ct_to_closing", "endpoints to CLOSING")              \
+	X(CT_TO_TIME_WAIT, "ct_to_time_wait", "endpoints to TIME-WAIT")        \
+	X(CT_TO_CLOSE_WAIT, "ct_to_close_wait", "endpoints to CLOSE-WAIT")     \
+	X(CT_TO_LAST_ACK, "ct_to_last_ack", "endpoints to LAST-ACK")           \
+	X(CT_TO_CLOSED, "ct_to_closed", "endpoints to CLOSED")                 \
+	X(CT_TW_ABSORBED, "ct_tw_absorbed",                                    \
+	  "late segments of a closed connection (TIME-WAIT) absorbed")         \
+	X(CT_RST_VALID, "ct_rst_valid",                                        \
+	  "RSTs inside the window, connection closed")                         \
+	X(CT_RST_INVALID, "ct_rst_invalid",                                    \
+	  "RSTs outside the window, dropped (RFC 5961)")                       \
+	X(CT_RST_UNKNOWN, "ct_rst_unknown",                                    \
+	  "RSTs for no known connection, dropped")
 
 #define SYNFIN_COUNTER_ENUM(id, name, help) SYNFIN_C_##id,
 enum synfin_counter { SYNFIN_COUNTERS(SYNFIN_COUNTER_ENUM) SYNFIN_C__MAX };
@@ -138,5 +174,78 @@ struct synfin_meta {
 	__u8 snd_wscale; /* client's window scale */
 	__u8 flags;	/* enum synfin_meta_flags */
 };
+
+/* Connection table (map conntrack). Endpoint states as in RFC 793. */
+#define SYNFIN_TCP_STATES(X)                                                   \
+	X(NONE, "NONE")                                                        \
+	X(SYN_SENT, "SYN-SENT")                                                \
+	X(SYN_RECV, "SYN-RECEIVED")                                            \
+	X(ESTABLISHED, "ESTABLISHED")                                          \
+	X(FIN_WAIT_1, "FIN-WAIT-1")                                            \
+	X(FIN_WAIT_2, "FIN-WAIT-2")                                            \
+	X(CLOSING, "CLOSING")                                                  \
+	X(TIME_WAIT, "TIME-WAIT")                                              \
+	X(CLOSE_WAIT, "CLOSE-WAIT")                                            \
+	X(LAST_ACK, "LAST-ACK")                                                \
+	X(CLOSED, "CLOSED")
+
+#define SYNFIN_TCP_STATE_ENUM(id, name) SF_TCP_##id,
+enum synfin_tcp_state { SYNFIN_TCP_STATES(SYNFIN_TCP_STATE_ENUM) SF_TCP__MAX };
+#undef SYNFIN_TCP_STATE_ENUM
+
+/* The two ends of a tracked connection, as seen from the interface. */
+enum synfin_side {
+	SF_SIDE_REMOTE = 0,	/* beyond the interface: sends what XDP sees */
+	SF_SIDE_LOCAL = 1,	/* this host: sends what TC egress sees */
+	SF_SIDE_NONE = 2,
+};
+
+enum synfin_ct_origin {
+	SF_CT_COOKIE = 1,	/* a valid cookie ACK */
+	SF_CT_KERNEL = 2,	/* the kernel's own SYN-ACK */
+	SF_CT_ADOPTED = 3,	/* a socket the kernel already had */
+};
+
+/* Canonical key: the same for both directions of a connection. */
+struct synfin_ct_key {
+	__u32 raddr[4];		/* network order; IPv4 uses word 0 */
+	__u32 laddr[4];
+	__be16 rport;
+	__be16 lport;
+	__u32 family;		/* 4 or 6 */
+};
+
+enum synfin_ct_side_flags {
+	SF_CT_FIN_SENT = 1 << 0,
+	SF_CT_FIN_ACKED = 1 << 1,	/* the peer acked it exactly */
+	SF_CT_SEQ_KNOWN = 1 << 2,	/* next_seq is valid */
+};
+
+struct synfin_ct_side {
+	__u64 packets;
+	__u64 bytes;		/* TCP payload bytes sent */
+	__u32 next_seq;		/* after the highest sequence number sent */
+	__u32 fin_seq;		/* sequence number of this side's FIN */
+	__u32 window;		/* last advertised receive window, bytes */
+	__u8 state;		/* enum synfin_tcp_state */
+	__u8 flags;		/* enum synfin_ct_side_flags */
+	__u8 wscale;		/* the shift this side applies to its window */
+	__u8 pad;
+};
+
+struct synfin_ct_entry {
+	__u64 first_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_coarse_ns) */
+	__u64 last_ns;
+	struct synfin_ct_side side[2];	/* indexed by enum synfin_side */
+	__u8 state;		/* the connection's: its active closer's */
+	__u8 opener;		/* who sent the SYN; SF_SIDE_NONE if adopted */
+	__u8 closer;		/* who sent the first FIN; SF_SIDE_NONE */
+	__u8 origin;		/* enum synfin_ct_origin */
+	__u16 mss;		/* the client's MSS from the cookie, 0 if none */
+	__u8 opts;		/* enum synfin_meta_flags negotiated */
+	__u8 pad;
+};
+
+#define SYNFIN_CT_DEFAULT_ENTRIES (1u << 20)
 
 #endif /* SYNFIN_H */

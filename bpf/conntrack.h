@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The connection table: each protected connection's close, followed from
+ * both directions (XDP sees the remote side's segments, TC egress the local
+ * side's), with the endpoint states of RFC 793.
+ */
+#ifndef SYNFIN_CONNTRACK_H
+#define SYNFIN_CONNTRACK_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "synfin.h"
+#include "parse.h"
+#include "maps.h"
+
+enum ct_verdict { CT_PASS, CT_DROP };
+
+/* a after b, modulo 2^32 */
+static __always_inline int seq_after(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) > 0;
+}
+
+/* from = the side that sent p: remote for XDP, local for TC egress. */
+static __always_inline void ct_key_make(const struct pkt *p, int from,
+					struct synfin_ct_key *k)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->family = p->ipv6 ? 6 : 4;
+	if (from == SF_SIDE_REMOTE) {
+		__builtin_memcpy(k->raddr, p->saddr, 16);
+		__builtin_memcpy(k->laddr, p->daddr, 16);
+		k->rport = p->sport;
+		k->lport = p->dport;
+	} else {
+		__builtin_memcpy(k->raddr, p->daddr, 16);
+		__builtin_memcpy(k->laddr, p->saddr, 16);
+		k->rport = p->dport;
+		k->lport = p->sport;
+	}
+}
+
+static __always_inline void ct_set_state(struct synfin_ct_side *s, __u8 state)
+{
+	static const enum synfin_counter to[SF_TCP__MAX] = {
+		[SF_TCP_FIN_WAIT_1] = SYNFIN_C_CT_TO_FIN_WAIT_1,
+		[SF_TCP_FIN_WAIT_2] = SYNFIN_C_CT_TO_FIN_WAIT_2,
+		[SF_TCP_CLOSING] = SYNFIN_C_CT_TO_CLOSING,
+		[SF_TCP_TIME_WAIT] = SYNFIN_C_CT_TO_TIME_WAIT,
+		[SF_TCP_CLOSE_WAIT] = SYNFIN_C_CT_TO_CLOSE_WAIT,
+		[SF_TCP_LAST_ACK] = SYNFIN_C_CT_TO_LAST_ACK,
+		[SF_TCP_CLOSED] = SYNFIN_C_CT_TO_CLOSED,
+	};
+
+	if (s->state == state)
+		return;
+	s->state = state;
+	if (state < SF_TCP__MAX && to[state])
+		count(to[state]);
+}
+
+/* The connection's state is its active closer's. */
+static __always_inline void ct_sync_state(struct synfin_ct_entry *e)
+{
+	if (e->closer == SF_SIDE_REMOTE)
+		e->state = e->side[SF_SIDE_REMOTE].state;
+	else if (e->closer == SF_SIDE_LOCAL)
+		e->state = e->side[SF_SIDE_LOCAL].state;
+	else
+		e->state = e->side[SF_SIDE_LOCAL].state == SF_TCP_SYN_RECV ?
+				   SF_TCP_SYN_RECV : SF_TCP_ESTABLISHED;
+}
+
+/* Both ends after a handshake (or adoption): ESTABLISHED. */
+static __always_inline void ct_init_established(struct synfin_ct_entry *e,
+						__u8 origin, __u8 opener)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	__builtin_memset(e, 0, sizeof(*e));
+	e->first_ns = e->last_ns = now;
+	e->origin = origin;
+	e->opener = opener;
+	e->closer = SF_SIDE_NONE;
+	e->side[0].state = e->side[1].state = SF_TCP_ESTABLISHED;
+	e->state = SF_TCP_ESTABLISHED;
+}
+
+/* `from` acked the other side's FIN exactly. */
+static __always_inline void ct_on_fin_acked(struct synfin_ct_entry *e,
+					    struct synfin_ct_side *s,
+					    struct synfin_ct_side *r)
+{
+	r->flags |= SF_CT_FIN_ACKED;
+	count(SYNFIN_C_CT_FIN_ACKED);
+	/* The FIN's sender. */
+	if (r->state == SF_TCP_FIN_WAIT_1)
+		ct_set_state(r, SF_TCP_FIN_WAIT_2);
+	else if (r->state == SF_TCP_CLOSING)
+		ct_set_state(r, SF_TCP_TIME_WAIT);
+	else if (r->state == SF_TCP_LAST_ACK)
+		ct_set_state(r, SF_TCP_CLOSED);
+	/* Its receiver. */
+	if (s->state == SF_TCP_ESTABLISHED)
+		ct_set_state(s, SF_TCP_CLOSE_WAIT);
+	else if (s->state == SF_TCP_FIN_WAIT_2)
+		ct_set_state(s, SF_TCP_TIME_WAIT);
+}
+
+/* A FIN from s at fin_seq. Returns CT_DROP for a FIN that contradicts an
+ * earlier one.
+ */
+static __always_inline int ct_on_fin(struct synfin_ct_entry *e, int from,
+				     struct synfin_ct_side *s,
+				     struct synfin_ct_side *r, __u32 fin_seq)
+{
+	if (s->flags & SF_CT_FIN_SENT) {
+		if (fin_seq == s->fin_seq) {
+			count(SYNFIN_C_CT_FIN_RETRANS);
+			return CT_PASS;
+		}
+		count(SYNFIN_C_CT_FIN_INVALID);
+		return CT_DROP;
+	}
+	s->flags |= SF_CT_FIN_SENT;
+	s->fin_seq = fin_seq;
+	count(SYNFIN_C_CT_FIN);
+
+	if (s->state == SF_TCP_CLOSE_WAIT) {
+		ct_set_state(s, SF_TCP_LAST_ACK);
+	} else if ((r->flags & (SF_CT_FIN_SENT | SF_CT_FIN_ACKED)) ==
+		   SF_CT_FIN_SENT) {
+		/* The peer's FIN is out and this side hasn't acked it: the
+		 * FINs crossed. Both close actively, through CLOSING.
+		 */
+		ct_set_state(s, SF_TCP_CLOSING);
+		ct_set_state(r, SF_TCP_CLOSING);
+	} else {
+		ct_set_state(s, SF_TCP_FIN_WAIT_1);
+		e->closer = from;
+	}
+	return CT_PASS;
+}
+
+/* RFC 5961 in spirit: a RST from the remote side must fall in the local
+ * receive window, [rcv_nxt - 1, rcv_nxt + window) (the - 1 is the FIN's own
+ * sequence number, which Linux accepts too). The local side's RSTs are the
+ * kernel's word.
+ */
+static __always_inline int ct_rst_ok(const struct synfin_ct_entry *e, int from,
+				     __u32 seq)
+{
+	const struct synfin_ct_side *s = &e->side[SF_SIDE_REMOTE];
+	__u32 wnd = e->side[SF_SIDE_LOCAL].window;
+
+	if (from == SF_SIDE_LOCAL || !(s->flags & SF_CT_SEQ_KNOWN))
+		return 1;
+	return seq - (s->next_seq - 1) <= wnd;
+}
+
+/* One segment from `from` through the state machine. */
+static __always_inline int ct_on_segment(struct synfin_ct_entry *e, int from,
+					 const struct pkt *p)
+{
+	struct synfin_ct_side *s = &e->side[from & 1];
+	struct synfin_ct_side *r = &e->side[(from ^ 1) & 1];
+	__u32 seq = bpf_ntohl(p->seq), ack = bpf_ntohl(p->ack_seq);
+	__u32 len = p->payload_len, end;
+	__u8 fl = p->tcp_flags;
+	int closed = e->state == SF_TCP_TIME_WAIT || e->state == SF_TCP_CLOSED;
+
+	e->last_ns = bpf_ktime_get_coarse_ns();
+	__sync_fetch_and_add(&s->packets, 1);
+	/* The remote side's ACK completes a handshake the kernel answered. */
+	if (r->state == SF_TCP_SYN_RECV && (fl & TCP_FLAG_ACK) &&
+	    !(fl & TCP_FLAG_SYN) && ack == r->next_seq) {
+		r->state = SF_TCP_ESTABLISHED;
+		s->state = SF_TCP_ESTABLISHED;
+	}
+	__sync_fetch_and_add(&s->bytes, len);
+
+	if (fl & TCP_FLAG_RST) {
+		if (!ct_rst_ok(e, from, seq)) {
+			count(SYNFIN_C_CT_RST_INVALID);
+			return CT_DROP;
+		}
+		count(SYNFIN_C_CT_RST_VALID);
+		ct_set_state(s, SF_TCP_CLOSED);
+		ct_set_state(r, SF_TCP_CLOSED);
+		e->state = SF_TCP_CLOSED;
+		return CT_PASS;
+	}
+
+	/* Data past this side's FIN. */
+	if ((s->flags & SF_CT_FIN_SENT) && len &&
+	    seq_after(seq + len, s->fin_seq) && !(fl & TCP_FLAG_FIN)) {
+		count(SYNFIN_C_CT_DATA_AFTER_FIN);
+		return CT_DROP;
+	}
+
+	if ((fl & TCP_FLAG_ACK) && (r->flags & SF_CT_FIN_SENT) &&
+	    !(r->flags & SF_CT_FIN_ACKED) && ack == r->fin_seq + 1)
+		ct_on_fin_acked(e, s, r);
+
+	if (fl & TCP_FLAG_FIN) {
+		/* In a GSO segment the FIN follows the last byte. */
+		if (ct_on_fin(e, from, s, r,
+			      seq + len + ((fl & TCP_FLAG_SYN) ? 1 : 0)) == CT_DROP)
+			return CT_DROP;
+	}
+
+	end = seq + len + ((fl & TCP_FLAG_SYN) ? 1 : 0) +
+	      ((fl & TCP_FLAG_FIN) ? 1 : 0);
+	if (!(s->flags & SF_CT_SEQ_KNOWN) || seq_after(end, s->next_seq)) {
+		s->next_seq = end;
+		s->flags |= SF_CT_SEQ_KNOWN;
+	}
+	s->window = (__u32)bpf_ntohs(p->window) << (s->wscale & 15);
+	ct_sync_state(e);
+	if (closed)
+		count(SYNFIN_C_CT_TW_ABSORBED);
+	return CT_PASS;
+}
+
+#endif /* SYNFIN_CONNTRACK_H */

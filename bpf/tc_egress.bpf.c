@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TC egress: the local side's segments (the kernel's SYN-ACKs, data, FINs,
+ * ACKs and RSTs) feed the same connection table as XDP. Never drops.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "synfin.h"
+#include "parse.h"
+#include "maps.h"
+#include "conntrack.h"
+
+#define TC_ACT_OK 0
+/* Ethernet, two VLAN tags, IPv6 with room for extension headers, TCP. */
+#define HDR_PULL 192
+
+/* A connection the kernel answered itself (a SYN synfin passed on). */
+static __always_inline void ct_track_kernel(void *data, void *data_end,
+					    const struct synfin_ct_key *k,
+					    const struct pkt *p, int replacing)
+{
+	struct synfin_ct_entry e;
+	struct tcp_opts o = {};
+
+	ct_init_established(&e, SF_CT_KERNEL, SF_SIDE_REMOTE);
+	e.side[SF_SIDE_REMOTE].state = SF_TCP_SYN_SENT;
+	e.side[SF_SIDE_LOCAL].state = SF_TCP_SYN_RECV;
+	e.state = SF_TCP_SYN_RECV;
+	if (!parse_tcp_opts(data, data_end, p, &o)) {
+		e.mss = o.mss;
+		if (o.has_wscale)
+			e.side[SF_SIDE_LOCAL].wscale = o.wscale;
+	}
+	e.side[SF_SIDE_LOCAL].next_seq = bpf_ntohl(p->seq) + 1;
+	e.side[SF_SIDE_REMOTE].next_seq = bpf_ntohl(p->ack_seq);
+	e.side[SF_SIDE_LOCAL].flags = SF_CT_SEQ_KNOWN;
+	e.side[SF_SIDE_REMOTE].flags = SF_CT_SEQ_KNOWN;
+	/* A SYN-ACK's window is never scaled. */
+	e.side[SF_SIDE_LOCAL].window = bpf_ntohs(p->window);
+	e.side[SF_SIDE_LOCAL].packets = 1;
+	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY))
+		count(SYNFIN_C_CT_TRACK_FAILED);
+	else
+		count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_KERNEL);
+}
+
+SEC("tc")
+int tc_synfin_egress(struct __sk_buff *skb)
+{
+	struct synfin_ct_entry *e;
+	struct synfin_ct_key k;
+	void *data, *data_end;
+	struct pkt p = {};
+
+	/* Headers may sit outside the linear part of a GSO skb. */
+	if (skb->data_end - skb->data < HDR_PULL)
+		bpf_skb_pull_data(skb, skb->len < HDR_PULL ? skb->len : HDR_PULL);
+	/* Keep clang from folding skb + offset: the verifier rejects it. */
+	barrier_var(skb);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
+		return TC_ACT_OK;
+	if (!port_protected(p.sport))
+		return TC_ACT_OK;
+
+	ct_key_make(&p, SF_SIDE_LOCAL, &k);
+	e = bpf_map_lookup_elem(&conntrack, &k);
+	if ((p.tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) ==
+	    (TCP_FLAG_SYN | TCP_FLAG_ACK)) {
+		if (!e || e->state == SF_TCP_TIME_WAIT ||
+		    e->state == SF_TCP_CLOSED)
+			ct_track_kernel(data, data_end, &k, &p, e != NULL);
+		return TC_ACT_OK;
+	}
+	if (e && e->state != SF_TCP_CLOSED)
+		ct_on_segment(e, SF_SIDE_LOCAL, &p);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Expiry of connection-table entries: TIME-WAIT after its duration, CLOSED
+ * at once, idle entries per state. Batched map operations, so a sweep costs
+ * a few syscalls per 4096 entries rather than one per entry.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "expiry.h"
+
+#define SWEEP_BATCH 4096
+#define NS_PER_MS 1000000ULL
+#define NS_PER_S 1000000000ULL
+
+__u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->idle_ns[SF_TCP_SYN_SENT] = 60 * NS_PER_S;
+	pol->idle_ns[SF_TCP_SYN_RECV] = 60 * NS_PER_S;
+	pol->idle_ns[SF_TCP_FIN_WAIT_1] = 120 * NS_PER_S;
+	pol->idle_ns[SF_TCP_FIN_WAIT_2] = 120 * NS_PER_S;
+	pol->idle_ns[SF_TCP_CLOSING] = 120 * NS_PER_S;
+	pol->idle_ns[SF_TCP_CLOSE_WAIT] = 120 * NS_PER_S;
+	pol->idle_ns[SF_TCP_LAST_ACK] = 120 * NS_PER_S;
+	pol->idle_ns[SF_TCP_TIME_WAIT] = time_wait_ms * NS_PER_MS;
+}
+
+/* Should this entry go? Counts why in st. */
+static int expired(const struct synfin_ct_entry *e,
+		   const struct expiry_policy *pol, __u64 now_ns,
+		   struct expiry_stats *st)
+{
+	__u64 idle;
+
+	if (e->state == SF_TCP_CLOSED) {
+		st->removed_closed++;
+		return 1;
+	}
+	if (e->state >= SF_TCP__MAX)
+		return 0;
+	idle = pol->idle_ns[e->state];
+	/* Entries stamped after now_ns (another CPU, just now) are young. */
+	if (!idle || now_ns <= e->last_ns || now_ns - e->last_ns < idle)
+		return 0;
+	if (e->state == SF_TCP_TIME_WAIT)
+		st->removed_time_wait++;
+	else
+		st->removed_idle++;
+	return 1;
+}
+
+int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
+	     struct expiry_stats *st)
+{
+	struct synfin_ct_key *keys, *dead;
+	struct synfin_ct_entry *vals;
+	__u32 n, i, ndead, token[16];
+	void *in = NULL;
+	int err = 0, done = 0;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	memset(st, 0, sizeof(*st));
+	keys = calloc(SWEEP_BATCH, sizeof(*keys));
+	dead = calloc(SWEEP_BATCH, sizeof(*dead));
+	vals = calloc(SWEEP_BATCH, sizeof(*vals));
+	if (!keys || !dead || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done) {
+		n = SWEEP_BATCH;
+		/* The hash map's batch token is a bucket index. */
+		err = bpf_map_lookup_batch(map_fd, in, token, keys, vals, &n,
+					   &opts);
+		if (err) {
+			if (errno != ENOENT) {
+				err = -errno;
+				break;
+			}
+			err = 0;
+			done = 1;
+		}
+		in = token;
+		ndead = 0;
+		for (i = 0; i < n; i++) {
+			st->scanned++;
+			if (expired(&vals[i], pol, now_ns, st))
+				dead[ndead++] = keys[i];
+		}
+		for (i = 0; i < ndead;) {
+			n = ndead - i;
+			err = bpf_map_delete_batch(map_fd, dead + i, &n, &opts);
+			st->removed += n;
+			i += n;
+			if (!err)
+				continue;
+			/* Gone meanwhile (the LRU, or the data path): skip it. */
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			err = 0;
+			i++;
+		}
+	}
+out:
+	free(keys);
+	free(dead);
+	free(vals);
+	return err;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SYNFIN_EXPIRY_H
+#define SYNFIN_EXPIRY_H
+
+#include <linux/types.h>
+#include "synfin.h"
+
+/* How long an entry may sit idle in each connection state, in ns; 0 keeps
+ * it (the LRU evicts it when the table is full). CLOSED entries always go.
+ */
+struct expiry_policy {
+	__u64 idle_ns[SF_TCP__MAX];
+};
+
+struct expiry_stats {
+	__u64 scanned;
+	__u64 removed;
+	__u64 removed_time_wait;
+	__u64 removed_closed;
+	__u64 removed_idle;
+};
+
+/* Defaults: TIME-WAIT 60 s (as Linux), handshakes 60 s, closes 120 s,
+ * ESTABLISHED kept.
+ */
+void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms);
+/* One pass over the table with batched lookups and deletes. now_ns is
+ * CLOCK_MONOTONIC. Returns 0 or -errno.
+ */
+int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
+	     struct expiry_stats *st);
+__u64 monotonic_ns(void);
+
+#endif
