@@ -20,12 +20,12 @@ endif
 
 # Debian packages that building, testing and the demo need.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev \
-	    libcmocka-dev bpftool iproute2 ethtool python3 tcpdump procps \
-	    iputils-ping
+	    libcmocka-dev libjson-c-dev bpftool iproute2 ethtool python3 tcpdump \
+	    procps iputils-ping util-linux
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -MMD -MP
-LDLIBS   := -lbpf -lelf -lz
+CFLAGS   += -D_GNU_SOURCE -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -MMD -MP
+LDLIBS   := -lbpf -lelf -lz -ljson-c
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -I$(BUILD) -MMD -MP
 
@@ -33,14 +33,15 @@ BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_ingress.bpf.c bpf/tc_egress.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL     := $(BUILD)/synfin.skel.h
 # Stand-alone objects for the testbed, not part of synfin.
-AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o
+AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o $(BUILD)/bpf/tc_drop_fin.bpf.o
 
 DAEMON_SRCS := daemon/synfind.c daemon/loader.c daemon/attach.c \
 	       daemon/ports.c daemon/secrets.c daemon/stats.c daemon/log.c \
-	       daemon/expiry.c
+	       daemon/expiry.c daemon/ct_format.c daemon/control.c
 DAEMON_OBJS := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
 # The daemon's pieces that tests link against (all but main).
 LIB_OBJS    := $(filter-out $(BUILD)/daemon/synfind.o,$(DAEMON_OBJS))
+CTL_OBJS    := $(BUILD)/daemon/synfinctl.o
 
 TESTLIB_SRCS := tests/lib/pktbuild.c tests/lib/refsum.c
 TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRCS))
@@ -49,7 +50,7 @@ BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf
 
 .PHONY: all deps test test-unit test-bpf test-e2e demo clean
 
-all: $(BUILD)/synfind $(AUX_BPF)
+all: $(BUILD)/synfind $(BUILD)/synfinctl $(AUX_BPF)
 
 $(BUILD) $(BUILD)/bpf $(BUILD)/daemon $(BUILD)/tests/lib $(BUILD)/tests/unit $(BUILD)/tests/bpf:
 	$(Q)mkdir -p $@
@@ -78,6 +79,10 @@ $(BUILD)/daemon/%.o: daemon/%.c $(SKEL) | $(BUILD)/daemon
 $(BUILD)/synfind: $(DAEMON_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/synfinctl: $(CTL_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -ljson-c -o $@
 
 $(BUILD)/tests/lib/%.o: tests/lib/%.c | $(BUILD)/tests/lib
 	$(call msg,CC,$@)

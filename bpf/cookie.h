@@ -69,14 +69,18 @@ static __always_inline __u64 sip_final(struct siphash *s, __u64 len)
 /* Loads of network-order fields give the message bytes in order on a
  * little-endian machine (the BPF target here is x86).
  */
+/* low8 is the cookie's low byte (MSS index, parity, SACK, window scale):
+ * hashed too, so no one can change the options a cookie carries.
+ */
 static __always_inline __u64 cookie_hash(const struct synfin_secret *k,
 					 const struct pkt *p, __be32 isn,
-					 __u64 counter)
+					 __u64 counter, __u32 low8)
 {
 	struct siphash s;
 	__u64 ports_isn = (__u64)p->sport | ((__u64)p->dport << 16) |
 			  ((__u64)isn << 32);
 
+	counter |= (__u64)(low8 & 0xff) << 56;
 	sip_init(&s, k);
 	if (p->ipv6) {
 		sip_word(&s, (__u64)p->saddr[0] | ((__u64)p->saddr[1] << 32));
@@ -132,23 +136,24 @@ static __always_inline int cookie_make(const struct pkt *p, __u32 mss_idx,
 {
 	__u64 counter = cookie_counter_now();
 	const struct synfin_secret *k = cookie_secret(counter);
+	__u32 low8;
 	__u64 h;
 
 	if (!k)
 		return -1;
-	h = cookie_hash(k, p, p->seq, counter);
-	out->cookie = ((__u32)h & SYNFIN_COOKIE_HASH_MASK) |
-		      (mss_idx << SYNFIN_COOKIE_MSS_SHIFT) |
-		      ((counter & 1) ? SYNFIN_COOKIE_PARITY : 0) |
-		      (sack ? SYNFIN_COOKIE_SACK : 0) |
-		      (wscale & SYNFIN_COOKIE_WSCALE_MASK);
+	low8 = (mss_idx << SYNFIN_COOKIE_MSS_SHIFT) |
+	       ((counter & 1) ? SYNFIN_COOKIE_PARITY : 0) |
+	       (sack ? SYNFIN_COOKIE_SACK : 0) |
+	       (wscale & SYNFIN_COOKIE_WSCALE_MASK);
+	h = cookie_hash(k, p, p->seq, counter, low8);
+	out->cookie = ((__u32)h & SYNFIN_COOKIE_HASH_MASK) | low8;
 	out->tsval = ((__u32)(h >> 32) & ~SYNFIN_TSVAL_ECN) |
 		     (ecn ? SYNFIN_TSVAL_ECN : 0);
 	return 0;
 }
 
 /* Checks the cookie an ACK returns (ack_seq - 1 for ISN seq - 1). Returns
- * the cookie on success, 0 with *ok = 0 otherwise.
+ * 0 and the cookie in *cookie_out, or -1.
  */
 static __always_inline int cookie_check(const struct pkt *p, __u32 *cookie_out)
 {
@@ -164,7 +169,7 @@ static __always_inline int cookie_check(const struct pkt *p, __u32 *cookie_out)
 	k = cookie_secret(counter);
 	if (!k)
 		return -1;
-	h = cookie_hash(k, p, isn, counter);
+	h = cookie_hash(k, p, isn, counter, cookie & 0xff);
 	if (((__u32)h ^ cookie) & SYNFIN_COOKIE_HASH_MASK)
 		return -1;
 	*cookie_out = cookie;

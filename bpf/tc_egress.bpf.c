@@ -10,7 +10,8 @@
 #include "maps.h"
 #include "conntrack.h"
 
-#define TC_ACT_OK 0
+/* Pass, and let any later TC program (tcx or classic) see it too. */
+#define TC_ACT_NEXT -1
 /* Ethernet, two VLAN tags, IPv6 with room for extension headers, TCP. */
 #define HDR_PULL 192
 
@@ -60,9 +61,9 @@ int tc_synfin_egress(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
-		return TC_ACT_OK;
+		return TC_ACT_NEXT;
 	if (!port_protected(p.sport))
-		return TC_ACT_OK;
+		return TC_ACT_NEXT;
 
 	ct_key_make(&p, SF_SIDE_LOCAL, &k);
 	e = bpf_map_lookup_elem(&conntrack, &k);
@@ -71,11 +72,11 @@ int tc_synfin_egress(struct __sk_buff *skb)
 		if (!e || e->state == SF_TCP_TIME_WAIT ||
 		    e->state == SF_TCP_CLOSED)
 			ct_track_kernel(data, data_end, &k, &p, e != NULL);
-		return TC_ACT_OK;
+		return TC_ACT_NEXT;
 	}
 	if (e && e->state != SF_TCP_CLOSED)
 		ct_on_segment(e, SF_SIDE_LOCAL, &p);
-	return TC_ACT_OK;
+	return TC_ACT_NEXT;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -9,7 +9,8 @@
 #include "parse.h"
 #include "maps.h"
 
-#define TC_ACT_OK 0
+/* Pass, and let any later TC program (tcx or classic) see it too. */
+#define TC_ACT_NEXT -1
 #define TC_ACT_SHOT 2
 
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
@@ -52,22 +53,22 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 
 	/* Only XDP can write metadata: no metadata, not ours. */
 	if ((void *)(m + 1) > data || m->magic != SYNFIN_META_MAGIC)
-		return TC_ACT_OK;
+		return TC_ACT_NEXT;
 	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
-		return TC_ACT_OK;
+		return TC_ACT_NEXT;
 	cfg = cfg_get();
 	if (!cfg)
-		return TC_ACT_OK;
+		return TC_ACT_NEXT;
 
 	skc = lookup_listener(skb, &p);
 	if (!skc) {
 		count(SYNFIN_C_HANDOFF_NO_LISTENER);
-		return TC_ACT_OK;
+		return TC_ACT_NEXT;
 	}
 	/* A retransmitted ACK whose connection already exists. */
 	if (skc->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(skc);
-		return TC_ACT_OK;
+		return TC_ACT_NEXT;
 	}
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp) {
@@ -97,7 +98,7 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 	count(SYNFIN_C_CONN_HANDED);
-	return TC_ACT_OK;
+	return TC_ACT_NEXT;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -300,8 +300,9 @@ static __always_inline void ct_track_cookie(const struct synfin_ct_key *k,
 	count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_COOKIE);
 }
 
-/* Checks a cookie ACK. 0 when valid, with the options in *m; -1 when not
- * (counted only if count_invalid: the caller may try other things first).
+/* Checks a cookie ACK. 0 when valid, with the options in *m; -1 for a bad
+ * cookie and -2 for malformed options (a valid cookie or not), uncounted:
+ * the caller may try other things first.
  */
 static __always_inline int cookie_ack_check(struct xdp_md *ctx,
 					    const struct pkt *p,
@@ -313,9 +314,9 @@ static __always_inline int cookie_ack_check(struct xdp_md *ctx,
 	struct tcp_opts o = {};
 	__u32 cookie;
 
-	if (cookie_check(p, &cookie))
-		return -1;
 	if (parse_tcp_opts(data, data_end, p, &o))
+		return -2;
+	if (cookie_check(p, &cookie))
 		return -1;
 	cookie_decode(p, cookie, &o, cfg, m);
 	return 0;
@@ -361,8 +362,8 @@ static __always_inline void ct_adopt(const struct synfin_ct_key *k,
 		rs->next_seq = tp->rcv_nxt;
 		ls->next_seq = tp->snd_nxt;
 		ls->window = tp->rcv_wnd;
-		ls->wscale = BPF_CORE_READ_BITFIELD_PROBED(&tp->rx_opt, rcv_wscale);
-		rs->wscale = BPF_CORE_READ_BITFIELD_PROBED(&tp->rx_opt, snd_wscale);
+		ls->wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.rcv_wscale);
+		rs->wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale);
 		rs->flags = ls->flags = SF_CT_SEQ_KNOWN;
 	}
 	/* The kernel's side of a close already under way. */
@@ -422,7 +423,7 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 	int cookie_ack = (fl & (TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_RST)) ==
 			 TCP_FLAG_ACK;
 	__u32 state;
-	int local_gone;
+	int local_gone, ck = -1;
 
 	if (!cfg)
 		return XDP_PASS;
@@ -435,7 +436,7 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 		if (cookie_ack &&
 		    (e->state == SF_TCP_TIME_WAIT ||
 		     (e->origin == SF_CT_COOKIE && !e->side[SF_SIDE_LOCAL].packets)) &&
-		    !cookie_ack_check(ctx, p, cfg, &m)) {
+		    !(ck = cookie_ack_check(ctx, p, cfg, &m))) {
 			if (e->state != SF_TCP_TIME_WAIT)
 				return cookie_ack_pass(ctx, &m,
 						       SYNFIN_C_ACK_COOKIE_AGAIN);
@@ -452,7 +453,7 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 		return XDP_PASS;
 	}
 
-	if (cookie_ack && !cookie_ack_check(ctx, p, cfg, &m)) {
+	if (cookie_ack && !(ck = cookie_ack_check(ctx, p, cfg, &m))) {
 		ct_track_cookie(&k, p, &m, cfg, e != NULL);
 		return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_VALID);
 	}
@@ -471,7 +472,9 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 		}
 		bpf_sk_release(sk);
 	}
-	if (cookie_ack)
+	if (ck == -2)
+		count(SYNFIN_C_MALFORMED_TCP);
+	else if (cookie_ack)
 		count(SYNFIN_C_ACK_COOKIE_INVALID);
 	else if (fl & TCP_FLAG_RST)
 		count(SYNFIN_C_CT_RST_UNKNOWN);

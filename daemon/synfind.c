@@ -23,6 +23,8 @@
 #include "secrets.h"
 #include "stats.h"
 #include "expiry.h"
+#include "daemon.h"
+#include "control.h"
 
 #define EXIT_USAGE 2
 #define SWEEP_INTERVAL_S 1
@@ -30,7 +32,9 @@
 #define ROTATE_CHECK_TICKS 16
 
 struct options {
-	const char *iface;
+	const char *ifaces[SYNFIN_MAX_IFACES];
+	int nifaces;
+	const char *socket;
 	const char *ports;
 	enum xdp_mode mode;
 	int mss4, mss6, wscale;
@@ -41,9 +45,9 @@ struct options {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: synfind --iface IF --ports SPEC [OPTIONS]\n"
+		"Usage: synfind --iface IF [--iface IF2...] --ports SPEC [OPTIONS]\n"
 		"Answer SYNs to protected ports with SYN cookies in XDP.\n\n"
-		"  -i, --iface IF        interface to protect\n"
+		"  -i, --iface IF        interface to protect (repeatable)\n"
 		"  -p, --ports SPEC      protected ports, e.g. 80,443,8000-8100\n"
 		"  -m, --mode MODE       XDP mode: auto (default), native, skb\n"
 		"      --mss4 N          MSS offered over IPv4 (default MTU - 40)\n"
@@ -55,6 +59,7 @@ static void usage(FILE *f)
 		"      --no-wscale       don't offer window scaling\n"
 		"      --ct-size N       connection table entries (default 1048576)\n"
 		"      --time-wait-ms N  how long TIME-WAIT entries stay (default 60000)\n"
+		"  -s, --socket PATH     control socket (default " SYNFIN_DEFAULT_SOCKET ")\n"
 		"  -v, --verbose         debug messages, and libbpf's\n"
 		"  -h, --help            this text\n\n"
 		"Signals: SIGUSR1 prints the counters; SIGINT/SIGTERM detach and exit.\n");
@@ -82,6 +87,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	       O_CTSIZE, O_TWMS };
 	static const struct option longopts[] = {
 		{ "iface", required_argument, NULL, 'i' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "ports", required_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "mss4", required_argument, NULL, O_MSS4 },
@@ -102,12 +108,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->mss4 = o->mss6 = o->wscale = -1;
 	o->ct_size = SYNFIN_CT_DEFAULT_ENTRIES;
+	o->socket = SYNFIN_DEFAULT_SOCKET;
 	o->time_wait_ms = 60000;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:p:m:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:p:m:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			o->iface = optarg;
+			if (o->nifaces == SYNFIN_MAX_IFACES) {
+				pr_err("At most %d interfaces", SYNFIN_MAX_IFACES);
+				return -1;
+			}
+			o->ifaces[o->nifaces++] = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
 			break;
 		case 'p':
 			o->ports = optarg;
@@ -172,7 +186,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		pr_err("Unexpected argument '%s' (see --help)", argv[optind]);
 		return -1;
 	}
-	if (!o->iface || !o->ports) {
+	if (!o->nifaces || !o->ports) {
 		pr_err("--iface and --ports are required (see --help)");
 		return -1;
 	}
@@ -254,13 +268,16 @@ static void print_counters(struct synfin *skel)
 		stats_print(stdout, v);
 }
 
-static void sweep(struct synfin *skel, const struct expiry_policy *pol)
+static void sweep(struct daemon *d)
 {
 	struct expiry_stats st;
 	__u64 t0 = monotonic_ns();
 	int err;
 
-	err = ct_sweep(bpf_map__fd(skel->maps.conntrack), pol, t0, &st);
+	err = ct_sweep(bpf_map__fd(d->skel->maps.conntrack), &d->pol, t0, &st);
+	d->sweep = st;
+	d->sweep_cost_ns = monotonic_ns() - t0;
+	d->expired_total += st.removed;
 	if (err) {
 		pr_warn("Couldn't sweep the connection table: %s (%d)",
 			strerror(-err), err);
@@ -276,14 +293,15 @@ static void sweep(struct synfin *skel, const struct expiry_policy *pol)
 }
 
 /* Runs until SIGINT or SIGTERM. */
-static int run(struct synfin *skel, const struct expiry_policy *pol)
+static int run(struct daemon *d, int cfd)
 {
+	struct synfin *skel = d->skel;
 	int secrets_fd = bpf_map__fd(skel->maps.secrets_map);
 	struct itimerspec its = { .it_interval = { SWEEP_INTERVAL_S, 0 },
 				  .it_value = { SWEEP_INTERVAL_S, 0 } };
 	__u64 rotated = secrets_counter_now(), now, ticks, tick = 0;
 	struct signalfd_siginfo si;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	sigset_t mask;
 	int sfd, tfd, ret = 0;
 
@@ -301,9 +319,10 @@ static int run(struct synfin *skel, const struct expiry_policy *pol)
 	}
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = cfd, .events = POLLIN };
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("poll: %s", strerror(errno));
@@ -313,17 +332,19 @@ static int run(struct synfin *skel, const struct expiry_policy *pol)
 		if (pfd[1].revents & POLLIN) {
 			if (read(tfd, &ticks, sizeof(ticks)) < 0)
 				ticks = 0;
-			sweep(skel, pol);
+			sweep(d);
 			now = secrets_counter_now();
 			if (++tick % ROTATE_CHECK_TICKS == 0 && now != rotated) {
 				if (secrets_rotate(secrets_fd, now))
 					pr_warn("Cookie secret not rotated; the old one stays");
-				else
+				else if ((d->secret_ns = monotonic_ns()))
 					pr_debug("rotated the cookie secret for counter %llu",
 						 (unsigned long long)now + 1);
 				rotated = now;
 			}
 		}
+		if (pfd[2].revents & POLLIN)
+			control_serve(cfd, d);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -349,30 +370,40 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct synfin_ports ports;
-	struct expiry_policy pol;
-	struct attachment att;
-	struct synfin_cfg cfg;
-	struct synfin *skel;
+	static struct daemon d;
 	struct options o;
 	char err[256];
 	sigset_t mask;
-	int ret = 1;
+	int i, cfd = -1, ret = 1;
 
 	log_setup_libbpf();
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
-	if (ports_parse(o.ports, &ports, err, sizeof(err))) {
+	if (ports_parse(o.ports, &d.ports, err, sizeof(err))) {
 		pr_err("%s", err);
 		return EXIT_USAGE;
 	}
-	if (!if_nametoindex(o.iface)) {
-		pr_err("No such interface '%s'", o.iface);
-		return EXIT_USAGE;
+	for (i = 0; i < o.nifaces; i++) {
+		if (!if_nametoindex(o.ifaces[i])) {
+			pr_err("No such interface '%s'", o.ifaces[i]);
+			return EXIT_USAGE;
+		}
 	}
 	if (check_syncookies())
 		return EXIT_USAGE;
-	build_cfg(&o, iface_mtu(o.iface), &cfg);
+	/* One MSS per family for all interfaces: the smallest MTU's. */
+	build_cfg(&o, iface_mtu(o.ifaces[0]), &d.cfg);
+	for (i = 1; i < o.nifaces; i++) {
+		struct synfin_cfg c;
+
+		build_cfg(&o, iface_mtu(o.ifaces[i]), &c);
+		if (c.mss4 < d.cfg.mss4)
+			d.cfg.mss4 = c.mss4;
+		if (c.mss6 < d.cfg.mss6)
+			d.cfg.mss6 = c.mss6;
+	}
+	d.ct_size = o.ct_size;
+	expiry_policy_default(&d.pol, o.time_wait_ms);
 
 	/* Signals are read from a signalfd; block them before anything runs. */
 	sigemptyset(&mask);
@@ -382,26 +413,38 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	expiry_policy_default(&pol, o.time_wait_ms);
-	skel = synfin_load_sized(o.ct_size);
-	if (!skel)
+	d.skel = synfin_load_sized(o.ct_size);
+	if (!d.skel)
 		return errno == EPERM ? EXIT_USAGE : 1;
-	if (synfin_set_cfg(skel, &cfg) || synfin_set_ports(skel, &ports) ||
-	    secrets_init(bpf_map__fd(skel->maps.secrets_map)))
+	if (synfin_set_cfg(d.skel, &d.cfg) || synfin_set_ports(d.skel, &d.ports) ||
+	    secrets_init(bpf_map__fd(d.skel->maps.secrets_map)))
 		goto err_destroy;
-	if (attach_iface(skel, o.iface, o.mode, &att)) {
-		ret = errno == EPERM ? EXIT_USAGE : 1;
+	d.started_ns = d.secret_ns = monotonic_ns();
+	cfd = control_open(o.socket);
+	if (cfd < 0)
 		goto err_destroy;
+	for (d.natt = 0; d.natt < o.nifaces; d.natt++) {
+		if (attach_iface(d.skel, o.ifaces[d.natt], o.mode, &d.att[d.natt])) {
+			ret = errno == EPERM ? EXIT_USAGE : 1;
+			goto err_detach;
+		}
 	}
-	ports_format(&ports, err, sizeof(err));
-	pr_info("attached to %s (XDP %s mode), protecting ports %s, MSS %u/%u, wscale %u, conntrack map id %u",
-		att.ifname, xdp_mode_name(att.mode), err, cfg.mss4, cfg.mss6,
-		cfg.wscale, map_id(skel->maps.conntrack));
+	ports_format(&d.ports, err, sizeof(err));
+	for (i = 0; i < d.natt; i++)
+		pr_info("attached to %s (XDP %s mode), protecting ports %s, MSS %u/%u, wscale %u, conntrack map id %u",
+			d.att[i].ifname, xdp_mode_name(d.att[i].mode), err,
+			d.cfg.mss4, d.cfg.mss6, d.cfg.wscale,
+			map_id(d.skel->maps.conntrack));
 
-	ret = run(skel, &pol) ? 1 : 0;
-	detach_iface(&att);
-	print_counters(skel);
+	ret = run(&d, cfd) ? 1 : 0;
+err_detach:
+	/* XDP before TC, interface by interface, in reverse. */
+	while (d.natt--)
+		detach_iface(&d.att[d.natt]);
+	if (!ret)
+		print_counters(d.skel);
 err_destroy:
-	synfin__destroy(skel);
+	control_close(cfd, o.socket);
+	synfin__destroy(d.skel);
 	return ret;
 }

@@ -128,10 +128,11 @@ struct synfin_secret {
  * upper half of the same hash.
  *
  * The SipHash message (key = slot[c % 3]), as bytes:
- *   IPv4: saddr(4) daddr(4) sport(2) dport(2) isn(4) c(8, little endian)
- *   IPv6: saddr(16) daddr(16) sport(2) dport(2) isn(4) c(8, little endian)
+ *   IPv4: saddr(4) daddr(4) sport(2) dport(2) isn(4) w(8, little endian)
+ *   IPv6: saddr(16) daddr(16) sport(2) dport(2) isn(4) w(8, little endian)
  * addresses, ports and isn in network byte order, as on the wire of the
- * client's SYN (saddr is the client).
+ * client's SYN (saddr is the client); w = c | (cookie bits 7..0) << 56, so
+ * the options the cookie carries are authenticated too.
  */
 #define SYNFIN_COOKIE_HASH_MASK 0xffffff00u
 #define SYNFIN_COOKIE_MSS_SHIFT 6

@@ -57,7 +57,7 @@
 #define FX_XDP_DROP 1
 #define FX_XDP_PASS 2
 #define FX_XDP_TX 3
-#define FX_TC_ACT_OK 0
+#define FX_TC_ACT_NEXT	-1	/* pass, and let later TC programs run */
 
 struct fx {
 	struct synfin *skel;
@@ -386,12 +386,15 @@ static inline void fx_expect_unchanged(const struct fx_run *r)
 
 /* ---- reference cookies ---- */
 
-/* SipHash-2-4 over the message of include/synfin.h, under slot c % 3. */
+/* SipHash-2-4 over the message of include/synfin.h, under slot c % 3;
+ * low8 is the cookie's low byte, which the last word carries.
+ */
 static inline uint64_t fx_ref_hash(const struct fx *fx, int ipv6,
 				   const uint8_t *saddr, const uint8_t *daddr,
 				   uint16_t sport, uint16_t dport,
-				   uint32_t isn, uint64_t c)
+				   uint32_t isn, uint64_t c, uint8_t low8)
 {
+	uint64_t w = c | (uint64_t)low8 << 56;
 	uint8_t msg[48];
 	size_t alen = ipv6 ? 16 : 4, n = 0;
 	int i;
@@ -407,7 +410,7 @@ static inline uint64_t fx_ref_hash(const struct fx *fx, int ipv6,
 	for (i = 3; i >= 0; i--)
 		msg[n++] = (uint8_t)(isn >> (8 * i));
 	for (i = 0; i < 8; i++)
-		msg[n++] = (uint8_t)(c >> (8 * i));
+		msg[n++] = (uint8_t)(w >> (8 * i));
 	return ref_siphash24(fx->key[c % SYNFIN_SECRET_SLOTS], msg, n);
 }
 
@@ -430,13 +433,13 @@ static inline struct fx_cookie fx_ref_cookie(const struct fx *fx,
 					     uint32_t isn, uint64_t c,
 					     const struct fx_cookie_opts *o)
 {
+	uint8_t low8 = o->mss_idx << 6 | (uint32_t)(c & 1) << 5 |
+		       (o->sack ? 1u << 4 : 0) | (o->ws & 0xf);
 	uint64_t h = fx_ref_hash(fx, syn->ipv6, syn->saddr, syn->daddr,
-				 syn->sport, syn->dport, isn, c);
+				 syn->sport, syn->dport, isn, c, low8);
 	struct fx_cookie ck;
 
-	ck.seq = ((uint32_t)h & 0xffffff00u) | o->mss_idx << 6 |
-		 (uint32_t)(c & 1) << 5 | (o->sack ? 1u << 4 : 0) |
-		 (o->ws & 0xf);
+	ck.seq = ((uint32_t)h & 0xffffff00u) | low8;
 	ck.tsval = ((uint32_t)(h >> 32) & ~1u) | (o->ecn ? 1u : 0);
 	return ck;
 }

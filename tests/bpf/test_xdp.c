@@ -5,11 +5,12 @@
  * expected fields) and the exact change of every counter. Cookies are
  * computed with refsum's SipHash under the secrets the fixture writes.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "fixture.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -17,7 +18,6 @@
 #define IP4_OFF ETH_HLEN
 #define TCP4_OFF (ETH_HLEN + 20)
 #define IP6_OFF ETH_HLEN
-#define TCP6_OFF (ETH_HLEN + 40)
 
 #define OPT_NOP 1
 #define OPT_MSS 2
@@ -1010,6 +1010,72 @@ static void test_ack_valid_vlan(void **state)
 		.flags = SYNFIN_META_SACK | SYNFIN_META_WSCALE });
 }
 
+/* The same ACK again before the kernel has answered (a retransmission,
+ * or the first copy lost between XDP and TC): handed over again, and the
+ * table entry stays as the first made it.
+ */
+static void test_ack_valid_retransmitted(void **state)
+{
+	struct fx *fx = *state;
+	static struct fx_run r;
+	struct synfin_ct_entry before, after;
+	struct synfin_meta m;
+	struct ack_case a;
+
+	ack_case_init(&a, 0);
+	expect_cookie_valid(fx, &a, &(struct synfin_meta){
+		.mss = 1460, .snd_wscale = 7,
+		.flags = SYNFIN_META_SACK | SYNFIN_META_WSCALE });
+	assert_int_equal(fx_ct_lookup(fx, &a.ack, &before), 0);
+	fx_xdp(fx, build_ack, &a, &r);
+	assert_int_equal(r.retval, FX_XDP_PASS);
+	EXPECT_DELTAS(&r, D(ACK_COOKIE_AGAIN, 1));
+	assert_int_equal(r.meta_len, sizeof(m));
+	memcpy(&m, r.out, sizeof(m));
+	assert_int_equal(m.magic, SYNFIN_META_MAGIC);
+	assert_int_equal(m.flags, SYNFIN_META_SACK | SYNFIN_META_WSCALE);
+	assert_int_equal(fx_ct_lookup(fx, &a.ack, &after), 0);
+	assert_memory_equal(&before, &after, sizeof(before));
+}
+
+/* A tuple whose last connection is over (TIME-WAIT, CLOSED in the table)
+ * takes a new one from a valid cookie.
+ */
+static void test_ack_valid_replaces_closed(void **state)
+{
+	static const uint8_t states[] = { SF_TCP_TIME_WAIT, SF_TCP_CLOSED };
+	struct fx *fx = *state;
+	static struct fx_run r;
+	struct synfin_ct_entry e;
+	struct synfin_ct_key k;
+	struct ack_case a;
+	size_t i;
+
+	for (i = 0; i < sizeof(states); i++) {
+		assert_int_equal(fx_ct_clear(fx), 0);
+		ack_case_init(&a, 0);
+		memset(&e, 0, sizeof(e));
+		e.origin = SF_CT_KERNEL;
+		e.opener = SF_SIDE_REMOTE;
+		e.closer = SF_SIDE_LOCAL;
+		e.state = states[i];
+		e.side[SF_SIDE_LOCAL].state = states[i];
+		e.side[SF_SIDE_REMOTE].state = SF_TCP_CLOSED;
+		fx_ct_key(&a.ack, &k);
+		assert_int_equal(bpf_map_update_elem(
+			bpf_map__fd(fx->skel->maps.conntrack), &k, &e, BPF_ANY), 0);
+
+		fx_xdp(fx, build_ack, &a, &r);
+		assert_int_equal(r.retval, FX_XDP_PASS);
+		EXPECT_DELTAS(&r, D(ACK_COOKIE_VALID, 1), D(CT_REPLACED, 1));
+		assert_int_equal(r.meta_len, sizeof(struct synfin_meta));
+		assert_int_equal(fx_ct_lookup(fx, &a.ack, &e), 0);
+		assert_int_equal(e.origin, SF_CT_COOKIE);
+		assert_int_equal(e.state, SF_TCP_ESTABLISHED);
+		assert_int_equal(e.mss, 1460);
+	}
+}
+
 static void test_ack_stale(void **state)
 {
 	struct ack_case a;
@@ -1211,32 +1277,6 @@ static void expect_mangled_dropped(struct fx *fx, const struct mangled *m,
 	if (syn_seen)
 		want[SYNFIN_C_SYN_SEEN] = 1;
 	fx_check_deltas(&r, want);
-}
-
-/* The kernel's test_run wants at least an Ethernet header: a shorter
- * frame can't reach the program this way.
- */
-static void test_malformed_short_ether(void **state)
-{
-	struct fx *fx = *state;
-	uint8_t in[13] = { 0 }, out[64];
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in,
-		    .data_size_in = sizeof(in), .data_out = out,
-		    .data_size_out = sizeof(out), .repeat = 1);
-	__u64 before[SYNFIN_C__MAX], after[SYNFIN_C__MAX];
-	int err;
-
-	fx_counters(fx, before);
-	err = bpf_prog_test_run_opts(fx->xdp_fd, &opts);
-	fx_counters(fx, after);
-	if (err && errno == EINVAL) {
-		assert_memory_equal(before, after, sizeof(before));
-		skip();	/* not testable: the kernel refuses < ETH_HLEN */
-	}
-	assert_int_equal(err, 0);
-	assert_int_equal(opts.retval, FX_XDP_DROP);
-	assert_int_equal(after[SYNFIN_C_MALFORMED_L2] -
-				 before[SYNFIN_C_MALFORMED_L2], 1);
 }
 
 static void cut_to_14(uint8_t *b, size_t *len) { (void)b; *len = 14; }
@@ -1586,23 +1626,70 @@ static void est_spec(struct pkt_spec *s, uint16_t cport, uint8_t flags)
 	s->ack = 6000;
 }
 
+/* The kernel's connection, new to the table: passed and adopted, with
+ * the window scales its socket negotiated.
+ *
+ * XXX: fails against the current code on the wscale checks. ct_adopt()
+ * reads BPF_CORE_READ_BITFIELD_PROBED(&tp->rx_opt, snd_wscale): the CO-RE
+ * byte offset is relative to tp (the root of the access), and the macro
+ * adds it to &tp->rx_opt, so it reads offsetof(rx_opt) bytes too far.
+ * BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale) is the fix.
+ */
 static void test_est_passed(void **state)
 {
+	/* No RSTs: their sequence number (unknown here) decides. */
 	static const uint8_t flags[] = {
 		PKT_TCP_ACK, PKT_TCP_ACK | PKT_TCP_PSH, PKT_TCP_ACK | PKT_TCP_FIN,
-		PKT_TCP_RST, PKT_TCP_SYN | PKT_TCP_ACK, 0,
+		PKT_TCP_SYN | PKT_TCP_ACK, 0,
 	};
+	struct fx *fx = *state;
 	static struct fx_run r;
+	struct synfin_ct_entry e;
+	struct tcp_info ti;
+	socklen_t tlen = sizeof(ti);
 	struct pkt_spec s;
 	size_t i;
 
+	assert_int_equal(getsockopt(est.afd, IPPROTO_TCP, TCP_INFO, &ti, &tlen),
+			 0);
 	for (i = 0; i < sizeof(flags); i++) {
+		assert_int_equal(fx_ct_clear(fx), 0);
 		est_spec(&s, est.cport, flags[i]);
-		fx_xdp(*state, build_spec, &s, &r);
+		fx_xdp(fx, build_spec, &s, &r);
 		assert_int_equal(r.retval, FX_XDP_PASS);
 		fx_expect_unchanged(&r);
-		EXPECT_DELTAS(&r, D(EST_PASSED, 1));
+		EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1));
+		assert_int_equal(fx_ct_count(fx), 1);
+		assert_int_equal(fx_ct_lookup(fx, &s, &e), 0);
+		assert_int_equal(e.origin, SF_CT_ADOPTED);
+		assert_int_equal(e.opener, SF_SIDE_NONE);
+		assert_int_equal(e.closer, SF_SIDE_NONE);
+		assert_int_equal(e.state, SF_TCP_ESTABLISHED);
+		assert_int_equal(e.side[SF_SIDE_REMOTE].wscale,
+				 ti.tcpi_snd_wscale);
+		assert_int_equal(e.side[SF_SIDE_LOCAL].wscale,
+				 ti.tcpi_rcv_wscale);
 	}
+}
+
+/* Once adopted, the table answers: passed without another adoption. */
+static void test_est_tracked_passed(void **state)
+{
+	struct fx *fx = *state;
+	static struct fx_run r;
+	struct synfin_ct_entry e;
+	struct pkt_spec s;
+
+	est_spec(&s, est.cport, PKT_TCP_ACK);
+	fx_xdp(fx, build_spec, &s, &r);
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1));
+	fx_xdp(fx, build_spec, &s, &r);
+	assert_int_equal(r.retval, FX_XDP_PASS);
+	fx_expect_unchanged(&r);
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1));
+	assert_int_equal(fx_ct_lookup(fx, &s, &e), 0);
+	assert_int_equal(e.origin, SF_CT_ADOPTED);
+	assert_int_equal(e.side[SF_SIDE_REMOTE].packets, 1);
 }
 
 static void test_est_syn_passed(void **state)
@@ -1622,14 +1709,18 @@ static void test_est_syn_passed(void **state)
 static void test_est_listener_is_not_a_conn(void **state)
 {
 	struct fx *fx = *state;
-	static struct fx_run r;
 	struct ack_case a;
 	struct pkt_spec s;
 
 	est_spec(&s, (uint16_t)(est.cport + 1), PKT_TCP_ACK);
 	expect_dropped(fx, &s, SYNFIN_C_ACK_COOKIE_INVALID, 0);
 	est_spec(&s, (uint16_t)(est.cport + 1), PKT_TCP_RST);
+	expect_dropped(fx, &s, SYNFIN_C_CT_RST_UNKNOWN, 0);
+	est_spec(&s, (uint16_t)(est.cport + 1), PKT_TCP_FIN | PKT_TCP_ACK);
+	expect_dropped(fx, &s, SYNFIN_C_ACK_COOKIE_INVALID, 0);
+	est_spec(&s, (uint16_t)(est.cport + 1), PKT_TCP_FIN);
 	expect_dropped(fx, &s, SYNFIN_C_DROP_NO_CONN, 0);
+	assert_int_equal(fx_ct_count(fx), 0);
 
 	est_spec(&s, (uint16_t)(est.cport + 1), PKT_TCP_SYN);
 	expect_synack(fx, &s, &(struct synack_want){ .cookie_ws = 15 });
@@ -1639,10 +1730,9 @@ static void test_est_listener_is_not_a_conn(void **state)
 	a.syn.seq = a.isn;
 	a.ack = a.syn;
 	a.ack.flags = PKT_TCP_ACK;
-	fx_xdp(fx, build_ack, &a, &r);
-	assert_int_equal(r.retval, FX_XDP_PASS);
-	EXPECT_DELTAS(&r, D(ACK_COOKIE_VALID, 1));
-	assert_int_equal(r.meta_len, sizeof(struct synfin_meta));
+	expect_cookie_valid(fx, &a, &(struct synfin_meta){
+		.mss = 1460, .snd_wscale = 7,
+		.flags = SYNFIN_META_SACK | SYNFIN_META_WSCALE });
 }
 
 /* Is there a TIME-WAIT socket local :lport, remote :rport? */
@@ -1741,6 +1831,8 @@ int main(void)
 		T(test_ack_valid_ipv6_previous),
 		T(test_ack_valid_with_data),
 		T(test_ack_valid_vlan),
+		T(test_ack_valid_retransmitted),
+		T(test_ack_valid_replaces_closed),
 		T(test_ack_stale),
 		T(test_ack_future),
 		T(test_ack_forged),
@@ -1750,7 +1842,6 @@ int main(void)
 		T(test_no_conn_dropped),
 		T(test_rst_no_conn_dropped),
 		T(test_syn_bad_flags),
-		T(test_malformed_short_ether),
 		T(test_malformed_vlan),
 		T(test_malformed_ipv4),
 		T(test_malformed_ipv6),
@@ -1761,6 +1852,7 @@ int main(void)
 	};
 	const struct CMUnitTest socket_tests[] = {
 		T(test_est_passed),
+		T(test_est_tracked_passed),
 		T(test_est_syn_passed),
 		T(test_est_listener_is_not_a_conn),
 		T(test_time_wait_syn_passed),

@@ -64,7 +64,9 @@ tb_up() {
 # "attached" appears in its log (at most 10 s).
 synfind_start() {
 	SYNFIND_LOG=$TB_TMP/synfind.log
-	ip netns exec "$NS_S" "$BUILD/synfind" --iface "$VS" "$@" >"$TB_TMP/synfind.out" 2>"$SYNFIND_LOG" &
+	SYNFIND_SOCK=$TB_TMP/synfind.sock
+	ip netns exec "$NS_S" "$BUILD/synfind" --iface "$VS" --socket "$SYNFIND_SOCK" "$@" \
+		>"$TB_TMP/synfind.out" 2>"$SYNFIND_LOG" &
 	SYNFIND_PID=$!
 	TB_PIDS+=("$SYNFIND_PID")
 	local i
@@ -83,6 +85,9 @@ synfind_stop() {
 	wait "$SYNFIND_PID" 2>/dev/null
 	SYNFIND_RC=$?
 }
+
+# ctl ARGS: synfinctl against the synfind of this testbed.
+ctl() { "$BUILD/synfinctl" -s "$SYNFIND_SOCK" "$@"; }
 
 # counter NAME: the value synfind printed last (SIGUSR1 or exit).
 synfind_counters() {

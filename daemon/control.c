@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The control socket: status, counters, the connection table and the
+ * protected ports, for synfinctl and anything else that speaks JSON.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <json-c/json.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "ports.h"
+#include "loader.h"
+#include "stats.h"
+#include "ct_format.h"
+#include "control.h"
+
+#define CONTROL_TIMEOUT_MS 1000
+#define CONNS_BATCH 1024
+#define CONNS_DEFAULT_LIMIT 1000
+
+int control_open(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof(sa.sun_path)], *slash;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		pr_err("Control socket path '%s' is too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0750) && errno != EEXIST) {
+			pr_err("Couldn't create '%s': %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		pr_err("Couldn't create the control socket: %s", strerror(errno));
+		return -1;
+	}
+	/* A socket file left by a daemon that died; the pin-dir lock says
+	 * whether one is still running.
+	 */
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+		pr_err("Couldn't listen on '%s': %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	chmod(path, 0660);
+	return fd;
+}
+
+void control_close(int lfd, const char *path)
+{
+	if (lfd >= 0) {
+		close(lfd);
+		unlink(path);
+	}
+}
+
+__attribute__((format(printf, 1, 2)))
+static json_object *error_reply(const char *fmt, ...)
+{
+	json_object *o = json_object_new_object();
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_object_add(o, "error", json_object_new_string(buf));
+	return o;
+}
+
+static json_object *cmd_stats(struct daemon *d, json_object *req)
+{
+	json_object *o = json_object_new_object(), *c = json_object_new_object();
+	__u64 v[SYNFIN_C__MAX];
+	int i, err;
+
+	(void)req;
+	err = stats_sum(bpf_map__fd(d->skel->maps.counters), v);
+	if (err) {
+		json_object_put(o);
+		json_object_put(c);
+		return error_reply("Couldn't read the counters: %s", strerror(-err));
+	}
+	for (i = 0; i < SYNFIN_C__MAX; i++)
+		json_object_object_add(c, synfin_counter_names[i],
+				       json_object_new_int64(v[i]));
+	json_object_object_add(o, "uptime_ms",
+			       json_object_new_int64((monotonic_ns() - d->started_ns) / 1000000));
+	json_object_object_add(o, "counters", c);
+	return o;
+}
+
+static __u32 ct_count(struct daemon *d)
+{
+	int fd = bpf_map__fd(d->skel->maps.conntrack);
+	struct synfin_ct_key k, next;
+	__u32 n = 0;
+	void *prev = NULL;
+
+	/* A walk of keys only: cheap next to a batch dump of values. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+static unsigned int prog_id(const struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+		return 0;
+	return info.id;
+}
+
+static json_object *cmd_status(struct daemon *d, json_object *req)
+{
+	json_object *o = json_object_new_object(), *ifs = json_object_new_array();
+	__u64 now = monotonic_ns();
+	char ports[1024];
+	int i;
+
+	(void)req;
+	for (i = 0; i < d->natt; i++) {
+		json_object *a = json_object_new_object();
+
+		json_object_object_add(a, "name", json_object_new_string(d->att[i].ifname));
+		json_object_object_add(a, "ifindex", json_object_new_int(d->att[i].ifindex));
+		json_object_object_add(a, "xdp_mode",
+				       json_object_new_string(xdp_mode_name(d->att[i].mode)));
+		json_object_array_add(ifs, a);
+	}
+	json_object_object_add(o, "interfaces", ifs);
+	json_object_object_add(o, "xdp_prog_id",
+			       json_object_new_int(prog_id(d->skel->progs.xdp_synfin)));
+	json_object_object_add(o, "tc_ingress_prog_id",
+			       json_object_new_int(prog_id(d->skel->progs.tc_synfin_ingress)));
+	json_object_object_add(o, "tc_egress_prog_id",
+			       json_object_new_int(prog_id(d->skel->progs.tc_synfin_egress)));
+	json_object_object_add(o, "uptime_ms",
+			       json_object_new_int64((now - d->started_ns) / 1000000));
+	ports_format(&d->ports, ports, sizeof(ports));
+	json_object_object_add(o, "ports", json_object_new_string(ports));
+	json_object_object_add(o, "ct_entries", json_object_new_int64(ct_count(d)));
+	json_object_object_add(o, "ct_size", json_object_new_int64(d->ct_size));
+	json_object_object_add(o, "secret_age_ms",
+			       json_object_new_int64((now - d->secret_ns) / 1000000));
+	json_object_object_add(o, "last_sweep_us",
+			       json_object_new_int64(d->sweep_cost_ns / 1000));
+	json_object_object_add(o, "expired_total",
+			       json_object_new_int64(d->expired_total));
+	return o;
+}
+
+static json_object *cmd_conns(struct daemon *d, json_object *req)
+{
+	int fd = bpf_map__fd(d->skel->maps.conntrack), want = -1, err;
+	json_object *o, *arr, *v;
+	struct synfin_ct_key *keys;
+	struct synfin_ct_entry *vals;
+	__u32 n, i, token[16], total = 0;
+	__u64 now = monotonic_ns();
+	long limit = CONNS_DEFAULT_LIMIT;
+	void *in = NULL;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (json_object_object_get_ex(req, "state", &v)) {
+		want = tcp_state_parse(json_object_get_string(v));
+		if (want < 0)
+			return error_reply("Unknown TCP state '%s'",
+					   json_object_get_string(v));
+	}
+	if (json_object_object_get_ex(req, "limit", &v))
+		limit = json_object_get_int64(v);
+	if (limit <= 0)
+		return error_reply("Bad limit: want a positive number");
+
+	keys = calloc(CONNS_BATCH, sizeof(*keys));
+	vals = calloc(CONNS_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return error_reply("Out of memory");
+	}
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	for (;;) {
+		n = CONNS_BATCH;
+		err = bpf_map_lookup_batch(fd, in, token, keys, vals, &n, &opts);
+		in = token;
+		for (i = 0; i < n; i++) {
+			if (want >= 0 && vals[i].state != want)
+				continue;
+			total++;
+			if ((long)json_object_array_length(arr) < limit)
+				json_object_array_add(arr, ct_entry_json(&keys[i], &vals[i], now));
+		}
+		if (err)
+			break;
+	}
+	free(keys);
+	free(vals);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "conns", arr);
+	return o;
+}
+
+static json_object *cmd_ports(struct daemon *d, json_object *req)
+{
+	struct synfin_ports p = d->ports, delta;
+	const char *op = "show", *spec = NULL;
+	json_object *o, *v;
+	char err[256], buf[1024];
+	unsigned int i;
+
+	if (json_object_object_get_ex(req, "op", &v))
+		op = json_object_get_string(v);
+	if (json_object_object_get_ex(req, "spec", &v))
+		spec = json_object_get_string(v);
+	if (strcmp(op, "show")) {
+		if (!spec)
+			return error_reply("ports %s needs a port list", op);
+		if (ports_parse(spec, &delta, err, sizeof(err)))
+			return error_reply("%s", err);
+		if (!strcmp(op, "set")) {
+			p = delta;
+		} else if (!strcmp(op, "add")) {
+			for (i = 0; i < 65536 / 64; i++)
+				p.bits[i] |= delta.bits[i];
+		} else if (!strcmp(op, "del")) {
+			for (i = 0; i < 65536 / 64; i++)
+				p.bits[i] &= ~delta.bits[i];
+		} else {
+			return error_reply("Unknown ports operation '%s' (show, set, add, del)", op);
+		}
+		if (!ports_count(&p))
+			return error_reply("Refusing to protect no port at all");
+		if (synfin_set_ports(d->skel, &p))
+			return error_reply("Couldn't update the ports map");
+		d->ports = p;
+		ports_format(&p, buf, sizeof(buf));
+		pr_info("protected ports now %s", buf);
+	}
+	o = json_object_new_object();
+	ports_format(&d->ports, buf, sizeof(buf));
+	json_object_object_add(o, "ports", json_object_new_string(buf));
+	json_object_object_add(o, "count", json_object_new_int(ports_count(&d->ports)));
+	return o;
+}
+
+static const struct {
+	const char *name;
+	json_object *(*fn)(struct daemon *d, json_object *req);
+} handlers[] = {
+	{ "status", cmd_status },
+	{ "stats", cmd_stats },
+	{ "conns", cmd_conns },
+	{ "ports", cmd_ports },
+};
+
+static json_object *dispatch(struct daemon *d, const char *line)
+{
+	json_object *req = json_tokener_parse(line), *v, *reply;
+	const char *cmd;
+	size_t i;
+
+	if (!req || !json_object_is_type(req, json_type_object)) {
+		if (req)
+			json_object_put(req);
+		return error_reply("Request is not a JSON object");
+	}
+	if (!json_object_object_get_ex(req, "cmd", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		json_object_put(req);
+		return error_reply("Request has no \"cmd\"");
+	}
+	cmd = json_object_get_string(v);
+	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		if (!strcmp(cmd, handlers[i].name)) {
+			reply = handlers[i].fn(d, req);
+			json_object_put(req);
+			return reply;
+		}
+	}
+	reply = error_reply("Unknown command '%s'", cmd);
+	json_object_put(req);
+	return reply;
+}
+
+/* Reads one line within CONTROL_TIMEOUT_MS; a slow or silent client
+ * can't hold the daemon up.
+ */
+static int read_request(int fd, char *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t used = 0;
+	ssize_t n;
+
+	while (used < len - 1) {
+		if (poll(&pfd, 1, CONTROL_TIMEOUT_MS) <= 0)
+			return -1;
+		n = read(fd, buf + used, len - 1 - used);
+		if (n <= 0)
+			break;
+		used += n;
+		if (memchr(buf + used - n, '\n', n))
+			break;
+	}
+	buf[used] = '\0';
+	if (used == len - 1 && !memchr(buf, '\n', used))
+		return -2;
+	return used ? 0 : -1;
+}
+
+void control_serve(int lfd, struct daemon *d)
+{
+	char buf[CONTROL_MAX_REQUEST];
+	json_object *reply;
+	const char *out;
+	int fd, r;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	r = read_request(fd, buf, sizeof(buf));
+	if (r == -1) {
+		close(fd);
+		return;
+	}
+	reply = r == -2 ? error_reply("Request longer than %d bytes",
+				      CONTROL_MAX_REQUEST - 1)
+			: dispatch(d, buf);
+	out = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	/* Replies can be large (conns): write it all, blocking. */
+	{
+		size_t len = strlen(out), off = 0;
+		ssize_t n;
+
+		while (off < len) {
+			n = write(fd, out + off, len - off);
+			if (n <= 0)
+				break;
+			off += n;
+		}
+		if (write(fd, "\n", 1) < 0)
+			pr_debug("control client went away");
+	}
+	json_object_put(reply);
+	close(fd);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The running daemon, as the control socket sees it. */
+#ifndef SYNFIN_DAEMON_H
+#define SYNFIN_DAEMON_H
+
+#include <linux/types.h>
+#include "synfin.h"
+#include "synfin.skel.h"
+#include "attach.h"
+#include "expiry.h"
+
+#define SYNFIN_MAX_IFACES 16
+
+struct daemon {
+	struct synfin *skel;
+	struct attachment att[SYNFIN_MAX_IFACES];
+	int natt;
+	struct synfin_cfg cfg;
+	struct synfin_ports ports;
+	struct expiry_policy pol;
+	__u32 ct_size;
+	__u64 started_ns;	/* CLOCK_MONOTONIC */
+	__u64 secret_ns;	/* when the newest cookie key was written */
+	struct expiry_stats sweep;	/* the last sweep */
+	__u64 sweep_cost_ns;
+	__u64 expired_total;
+};
+
+#endif

@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/* synfinctl: ask a running synfind for its status, counters, connection
+ * table and protected ports, over its control socket.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <json-c/json.h>
+#include "control.h"
+
+#define EXIT_DAEMON 1
+#define EXIT_USAGE 2
+#define REPLY_MAX (64u << 20)
+
+static const char *sock_path = SYNFIN_DEFAULT_SOCKET;
+static int json_mode, pretty;
+
+/* One line on stderr, or a JSON error object in JSON mode (bpftool's way). */
+__attribute__((format(printf, 1, 2)))
+static void p_err(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (json_mode) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "error", json_object_new_string(buf));
+		puts(json_object_to_json_string_ext(o, pretty ? JSON_C_TO_STRING_PRETTY
+							      : JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		fprintf(stderr, "synfinctl: %s\n", buf);
+	}
+}
+
+/* Sends req, returns the reply (NULL after an error line). */
+static json_object *request(json_object *req)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	size_t len = 0, cap = 1 << 16;
+	char *buf = NULL;
+	json_object *reply;
+	ssize_t n;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			p_err("synfind is not running (no socket at %s)", sock_path);
+		else
+			p_err("Couldn't connect to %s: %s", sock_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
+		p_err("Couldn't send to %s: %s", sock_path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(cap);
+	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *nb = cap < REPLY_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (!buf) {
+		p_err("Reply from synfind too large");
+		return NULL;
+	}
+	buf[len] = '\0';
+	reply = json_tokener_parse(buf);
+	free(buf);
+	if (!reply) {
+		p_err("synfind sent a reply that is not JSON");
+		return NULL;
+	}
+	return reply;
+}
+
+/* The daemon's reply, or an error: the exit status. */
+static int call(json_object *req, json_object **reply)
+{
+	json_object *err;
+
+	*reply = request(req);
+	json_object_put(req);
+	if (!*reply)
+		return EXIT_DAEMON;
+	if (json_object_object_get_ex(*reply, "error", &err)) {
+		p_err("%s", json_object_get_string(err));
+		json_object_put(*reply);
+		*reply = NULL;
+		return EXIT_DAEMON;
+	}
+	return 0;
+}
+
+static json_object *req_new(const char *cmd)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "cmd", json_object_new_string(cmd));
+	return o;
+}
+
+static void print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, pretty ? JSON_C_TO_STRING_PRETTY
+						      : JSON_C_TO_STRING_PLAIN));
+	fflush(stdout);
+}
+
+static long long geti(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static const char *gets_(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static int no_args(int argc, char **argv, const char *cmd)
+{
+	if (argc > 1) {
+		p_err("'%s' takes no argument '%s' (see synfinctl help)", cmd, argv[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	json_object *r, *ifs;
+	size_t i;
+	int ret;
+
+	if (no_args(argc, argv, "status"))
+		return EXIT_USAGE;
+	ret = call(req_new("status"), &r);
+	if (ret)
+		return ret;
+	if (json_mode) {
+		print_json(r);
+		json_object_put(r);
+		return 0;
+	}
+	printf("synfind up %lld s, programs: xdp %lld, tc ingress %lld, tc egress %lld\n",
+	       geti(r, "uptime_ms") / 1000, geti(r, "xdp_prog_id"),
+	       geti(r, "tc_ingress_prog_id"), geti(r, "tc_egress_prog_id"));
+	json_object_object_get_ex(r, "interfaces", &ifs);
+	for (i = 0; ifs && i < json_object_array_length(ifs); i++) {
+		json_object *a = json_object_array_get_idx(ifs, i);
+
+		printf("  interface %-16s XDP %s mode (ifindex %lld)\n",
+		       gets_(a, "name"), gets_(a, "xdp_mode"), geti(a, "ifindex"));
+	}
+	printf("  protected ports   %s\n", gets_(r, "ports"));
+	printf("  connection table  %lld of %lld entries (%.2f%%), %lld expired, last sweep %lld us\n",
+	       geti(r, "ct_entries"), geti(r, "ct_size"),
+	       geti(r, "ct_size") ? 100.0 * geti(r, "ct_entries") / geti(r, "ct_size") : 0.0,
+	       geti(r, "expired_total"), geti(r, "last_sweep_us"));
+	printf("  cookie secret     %lld s old\n", geti(r, "secret_age_ms") / 1000);
+	json_object_put(r);
+	return 0;
+}
+
+static int parse_num(const char *s, const char *what, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || !*s || *end || v < lo || v > hi) {
+		p_err("Bad %s '%s': want a number from %ld to %ld", what, s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void sleep_s(long s)
+{
+	struct timespec ts = { .tv_sec = s };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	long interval = 0, count = -1, i;
+	json_object *r, *prev = NULL, *c, *pc;
+	int a, ret;
+
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--interval") && a + 1 < argc) {
+			if (parse_num(argv[++a], "interval", 1, 3600, &interval))
+				return EXIT_USAGE;
+		} else if (!strcmp(argv[a], "--count") && a + 1 < argc) {
+			if (parse_num(argv[++a], "count", 1, 1000000000, &count))
+				return EXIT_USAGE;
+		} else {
+			p_err("Unknown stats argument '%s' (want --interval S, --count N)", argv[a]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!interval) {
+		ret = call(req_new("stats"), &r);
+		if (ret)
+			return ret;
+		if (json_mode) {
+			print_json(r);
+		} else {
+			json_object_object_get_ex(r, "counters", &c);
+			json_object_object_foreach(c, k, v)
+				printf("%-22s %llu\n", k, (unsigned long long)json_object_get_int64(v));
+		}
+		json_object_put(r);
+		return 0;
+	}
+	/* Live rates: the first sample is the baseline. */
+	for (i = 0; count < 0 || i <= count; i++) {
+		ret = call(req_new("stats"), &r);
+		if (ret) {
+			json_object_put(prev);
+			return ret;
+		}
+		if (prev) {
+			json_object *out = json_object_new_object(), *rates = json_object_new_object();
+
+			json_object_object_get_ex(r, "counters", &c);
+			json_object_object_get_ex(prev, "counters", &pc);
+			if (!json_mode)
+				printf("--- %ld s\n", interval * i);
+			json_object_object_foreach(c, k, v) {
+				long long now = json_object_get_int64(v);
+				long long before = geti(pc, k);
+				double rate = (double)(now - before) / interval;
+
+				json_object_object_add(rates, k, json_object_new_double(rate));
+				if (!json_mode && now)
+					printf("%-22s %14llu %12.0f/s\n", k,
+					       (unsigned long long)now, rate);
+			}
+			if (json_mode) {
+				json_object_object_add(out, "interval_s", json_object_new_int(interval));
+				json_object_object_add(out, "counters", json_object_get(c));
+				json_object_object_add(out, "rates", rates);
+				print_json(out);
+			} else {
+				json_object_put(rates);
+				fflush(stdout);
+			}
+			json_object_put(out);
+			json_object_put(prev);
+		}
+		prev = r;
+		if (count < 0 || i < count)
+			sleep_s(interval);
+	}
+	json_object_put(prev);
+	return 0;
+}
+
+static int cmd_conns(int argc, char **argv)
+{
+	json_object *req = req_new("conns"), *r, *arr;
+	long limit;
+	size_t i;
+	int a, ret;
+
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--state") && a + 1 < argc) {
+			json_object_object_add(req, "state", json_object_new_string(argv[++a]));
+		} else if (!strcmp(argv[a], "--limit") && a + 1 < argc) {
+			if (parse_num(argv[++a], "limit", 1, 100000000, &limit)) {
+				json_object_put(req);
+				return EXIT_USAGE;
+			}
+			json_object_object_add(req, "limit", json_object_new_int64(limit));
+		} else {
+			p_err("Unknown conns argument '%s' (want --state STATE, --limit N)", argv[a]);
+			json_object_put(req);
+			return EXIT_USAGE;
+		}
+	}
+	ret = call(req, &r);
+	if (ret)
+		return ret;
+	if (json_mode) {
+		print_json(r);
+		json_object_put(r);
+		return 0;
+	}
+	json_object_object_get_ex(r, "conns", &arr);
+	printf("%-12s %-44s %-44s %-12s %-12s %-7s %s\n", "STATE", "REMOTE", "LOCAL",
+	       "REMOTE-SIDE", "LOCAL-SIDE", "ORIGIN", "IDLE");
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i), *rs, *ls;
+
+		json_object_object_get_ex(e, "remote_side", &rs);
+		json_object_object_get_ex(e, "local_side", &ls);
+		printf("%-12s %-44s %-44s %-12s %-12s %-7s %.1fs\n", gets_(e, "state"),
+		       gets_(e, "remote"), gets_(e, "local"), gets_(rs, "state"),
+		       gets_(ls, "state"), gets_(e, "origin"), geti(e, "idle_ms") / 1000.0);
+	}
+	printf("%lld connections\n", geti(r, "total"));
+	json_object_put(r);
+	return 0;
+}
+
+static int cmd_ports(int argc, char **argv)
+{
+	json_object *req = req_new("ports"), *r;
+	const char *op = argc > 1 ? argv[1] : "show";
+	int ret;
+
+	if (strcmp(op, "show") && strcmp(op, "set") && strcmp(op, "add") &&
+	    strcmp(op, "del")) {
+		p_err("Unknown ports operation '%s' (want show, set, add or del)", op);
+		json_object_put(req);
+		return EXIT_USAGE;
+	}
+	if (strcmp(op, "show") ? argc != 3 : argc > 2) {
+		p_err(strcmp(op, "show") ? "ports %s takes one port list, e.g. 80,443,8000-8100"
+					 : "ports %s takes no argument", op);
+		json_object_put(req);
+		return EXIT_USAGE;
+	}
+	json_object_object_add(req, "op", json_object_new_string(op));
+	if (argc == 3)
+		json_object_object_add(req, "spec", json_object_new_string(argv[2]));
+	ret = call(req, &r);
+	if (ret)
+		return ret;
+	if (json_mode)
+		print_json(r);
+	else
+		printf("protected ports %s (%lld)\n", gets_(r, "ports"), geti(r, "count"));
+	json_object_put(r);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+/* One table: dispatch, prefixes and the help text. */
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+} cmds[] = {
+	{ "status", cmd_status, "", "interfaces, programs, ports, table fill, secret age" },
+	{ "stats", cmd_stats, "[--interval S [--count N]]", "counters: totals, or rates every S seconds" },
+	{ "conns", cmd_conns, "[--state STATE] [--limit N]", "the connection table" },
+	{ "ports", cmd_ports, "[show | set SPEC | add SPEC | del SPEC]", "protected ports, changed at run time" },
+	{ "help", cmd_help, "", "this text" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: synfinctl [-j|--json] [-p|--pretty] [-s SOCKET] COMMAND [ARGS]\n\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-7s %-40s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+	fprintf(f, "\nCommands may be abbreviated. The socket defaults to %s.\n"
+		   "Exit status: 0 success, 1 synfind reported an error or is not running, 2 usage.\n",
+		SYNFIN_DEFAULT_SOCKET);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+static const struct cmd *cmd_find(const char *name)
+{
+	const struct cmd *found = NULL;
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(name, cmds[i].name))
+			return &cmds[i];
+		if (n && !strncmp(name, cmds[i].name, n)) {
+			if (found) {
+				p_err("Command '%s' is ambiguous (%s, %s, ...)", name,
+				      found->name, cmds[i].name);
+				return NULL;
+			}
+			found = &cmds[i];
+		}
+	}
+	if (!found)
+		p_err("Unknown command '%s' (see synfinctl help)", name);
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const struct cmd *c;
+	int opt, a;
+
+	opterr = 0;
+	/* '+': options end at the command, whose own flags follow it. */
+	while ((opt = getopt_long(argc, argv, "+jps:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json_mode = 1;
+			break;
+		case 'p':
+			json_mode = pretty = 1;
+			break;
+		case 's':
+			sock_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			p_err("Unknown option '%s' (see synfinctl help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = cmd_find(argv[optind]);
+	if (!c)
+		return EXIT_USAGE;
+	for (a = optind + 1; a < argc; a++) {
+		if (!strcmp(argv[a], "help") || !strcmp(argv[a], "--help")) {
+			printf("Usage: synfinctl %s %s\n  %s\n", c->name, c->args, c->help);
+			return 0;
+		}
+	}
+	return c->fn(argc - optind, argv + optind);
+}
