@@ -20,12 +20,12 @@ endif
 
 # Debian packages that building, testing and the demo need.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev \
-	    libcmocka-dev libjson-c-dev bpftool iproute2 ethtool python3 tcpdump \
+	    libcmocka-dev libjson-c-dev libinih-dev bpftool iproute2 ethtool python3 tcpdump \
 	    procps iputils-ping util-linux
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -D_GNU_SOURCE -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -ljson-c
+LDLIBS   := -lbpf -lelf -lz -ljson-c -linih
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -I$(BUILD) -MMD -MP
 
@@ -37,7 +37,8 @@ AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o $(BUILD)/bpf/tc_drop_fin.bpf.o
 
 DAEMON_SRCS := daemon/synfind.c daemon/loader.c daemon/attach.c \
 	       daemon/ports.c daemon/secrets.c daemon/stats.c daemon/log.c \
-	       daemon/expiry.c daemon/ct_format.c daemon/control.c
+	       daemon/expiry.c daemon/ct_format.c daemon/control.c daemon/config.c \
+	       daemon/pins.c
 DAEMON_OBJS := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
 # The daemon's pieces that tests link against (all but main).
 LIB_OBJS    := $(filter-out $(BUILD)/daemon/synfind.o,$(DAEMON_OBJS))

@@ -52,6 +52,25 @@ struct {
 	__type(value, struct synfin_ct_entry);
 } conntrack __weak SEC(".maps");
 
+/* Protected destination prefixes, consulted when SYNFIN_CFG_PREFIXES is
+ * set; the value is unused.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SYNFIN_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct synfin_lpm4);
+	__type(value, __u8);
+} prefixes4 __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SYNFIN_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct synfin_lpm6);
+	__type(value, __u8);
+} prefixes6 __weak SEC(".maps");
+
 static __always_inline void count(enum synfin_counter c)
 {
 	__u32 key = c;
@@ -66,6 +85,24 @@ static __always_inline const struct synfin_cfg *cfg_get(void)
 	__u32 key = 0;
 
 	return bpf_map_lookup_elem(&cfg_map, &key);
+}
+
+/* Is this local address one synfin protects? All are, without prefixes. */
+static __always_inline int addr_protected(const struct synfin_cfg *cfg,
+					  int ipv6, const __u32 *addr)
+{
+	if (!(cfg->flags & SYNFIN_CFG_PREFIXES))
+		return 1;
+	if (ipv6) {
+		struct synfin_lpm6 k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, addr, 16);
+		return bpf_map_lookup_elem(&prefixes6, &k) != NULL;
+	} else {
+		struct synfin_lpm4 k = { .prefixlen = 32, .addr = addr[0] };
+
+		return bpf_map_lookup_elem(&prefixes4, &k) != NULL;
+	}
 }
 
 static __always_inline int port_protected(__be16 dport)

@@ -48,6 +48,7 @@ static __always_inline void ct_track_kernel(void *data, void *data_end,
 SEC("tc")
 int tc_synfin_egress(struct __sk_buff *skb)
 {
+	const struct synfin_cfg *cfg;
 	struct synfin_ct_entry *e;
 	struct synfin_ct_key k;
 	void *data, *data_end;
@@ -62,7 +63,9 @@ int tc_synfin_egress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
 		return TC_ACT_NEXT;
-	if (!port_protected(p.sport))
+	cfg = cfg_get();
+	if (!cfg || !port_protected(p.sport) ||
+	    !addr_protected(cfg, p.ipv6, p.saddr))
 		return TC_ACT_NEXT;
 
 	ct_key_make(&p, SF_SIDE_LOCAL, &k);

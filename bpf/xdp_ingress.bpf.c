@@ -488,6 +488,7 @@ int xdp_synfin(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	const struct synfin_cfg *cfg;
 	struct pkt p = {};
 	__u8 fl;
 
@@ -511,7 +512,9 @@ int xdp_synfin(struct xdp_md *ctx)
 	}
 
 	fl = p.tcp_flags;
-	if (!port_protected(p.dport)) {
+	cfg = cfg_get();
+	if (!cfg || !port_protected(p.dport) ||
+	    !addr_protected(cfg, p.ipv6, p.daddr)) {
 		if ((fl & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
 			count(SYNFIN_C_SYN_UNPROTECTED);
 		return XDP_PASS;

@@ -14,6 +14,8 @@ struct attachment {
 	int xdp_link;		/* link fds: closing them detaches */
 	int tc_link;		/* TCX ingress */
 	int tc_egress_link;	/* TCX egress */
+	int reused;		/* links were pinned: programs replaced in place */
+	char pin_dir[256];	/* "" when not pinned */
 };
 
 int xdp_mode_parse(const char *s, enum xdp_mode *mode);
@@ -24,8 +26,10 @@ const char *xdp_mode_name(enum xdp_mode mode);
  * attached.
  */
 int attach_iface(struct synfin *skel, const char *ifname, enum xdp_mode mode,
-		 struct attachment *a);
-/* XDP first, then TC: the reverse order. */
-void detach_iface(struct attachment *a);
+		 const char *pin_dir, struct attachment *a);
+/* XDP first, then TC: the reverse order. keep leaves the pinned links (and
+ * so the programs) in place; otherwise the pins go too.
+ */
+void detach_iface(struct attachment *a, int keep);
 
 #endif

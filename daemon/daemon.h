@@ -7,11 +7,11 @@
 #include "synfin.h"
 #include "synfin.skel.h"
 #include "attach.h"
+#include "config.h"
 #include "expiry.h"
 
-#define SYNFIN_MAX_IFACES 16
-
 struct daemon {
+	struct config conf;		/* what is in force */
 	struct synfin *skel;
 	struct attachment att[SYNFIN_MAX_IFACES];
 	int natt;
@@ -19,6 +19,7 @@ struct daemon {
 	struct synfin_ports ports;
 	struct expiry_policy pol;
 	__u32 ct_size;
+	int pins_reused;	/* maps came from the pin directory */
 	__u64 started_ns;	/* CLOCK_MONOTONIC */
 	__u64 secret_ns;	/* when the newest cookie key was written */
 	struct expiry_stats sweep;	/* the last sweep */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include "config.h"
 #include "expiry.h"
 
 #define SWEEP_BATCH 4096
@@ -22,17 +23,27 @@ __u64 monotonic_ns(void)
 	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms)
+void expiry_policy_from_config(struct expiry_policy *pol, const struct config *c)
 {
 	memset(pol, 0, sizeof(*pol));
-	pol->idle_ns[SF_TCP_SYN_SENT] = 60 * NS_PER_S;
-	pol->idle_ns[SF_TCP_SYN_RECV] = 60 * NS_PER_S;
-	pol->idle_ns[SF_TCP_FIN_WAIT_1] = 120 * NS_PER_S;
-	pol->idle_ns[SF_TCP_FIN_WAIT_2] = 120 * NS_PER_S;
-	pol->idle_ns[SF_TCP_CLOSING] = 120 * NS_PER_S;
-	pol->idle_ns[SF_TCP_CLOSE_WAIT] = 120 * NS_PER_S;
-	pol->idle_ns[SF_TCP_LAST_ACK] = 120 * NS_PER_S;
-	pol->idle_ns[SF_TCP_TIME_WAIT] = time_wait_ms * NS_PER_MS;
+	pol->idle_ns[SF_TCP_SYN_SENT] = c->syn_timeout_s * NS_PER_S;
+	pol->idle_ns[SF_TCP_SYN_RECV] = c->syn_timeout_s * NS_PER_S;
+	pol->idle_ns[SF_TCP_ESTABLISHED] = c->established_timeout_s * NS_PER_S;
+	pol->idle_ns[SF_TCP_FIN_WAIT_1] = c->close_timeout_s * NS_PER_S;
+	pol->idle_ns[SF_TCP_FIN_WAIT_2] = c->close_timeout_s * NS_PER_S;
+	pol->idle_ns[SF_TCP_CLOSING] = c->close_timeout_s * NS_PER_S;
+	pol->idle_ns[SF_TCP_LAST_ACK] = c->close_timeout_s * NS_PER_S;
+	pol->idle_ns[SF_TCP_CLOSE_WAIT] = c->close_wait_timeout_s * NS_PER_S;
+	pol->idle_ns[SF_TCP_TIME_WAIT] = (__u64)c->time_wait_ms * NS_PER_MS;
+}
+
+void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms)
+{
+	struct config c;
+
+	config_defaults(&c);
+	c.time_wait_ms = time_wait_ms;
+	expiry_policy_from_config(pol, &c);
 }
 
 /* Should this entry go? Counts why in st. */

@@ -20,9 +20,12 @@ struct expiry_stats {
 	__u64 removed_idle;
 };
 
-/* Defaults: TIME-WAIT 60 s (as Linux), handshakes 60 s, closes 120 s,
- * ESTABLISHED kept.
+struct config;
+/* From [conntrack]: TIME-WAIT (60 s, as Linux), idle handshakes (60 s),
+ * closes (120 s); ESTABLISHED kept unless established_timeout_s is set.
  */
+void expiry_policy_from_config(struct expiry_policy *pol, const struct config *c);
+/* The defaults, with this TIME-WAIT. */
 void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms);
 /* One pass over the table with batched lookups and deletes. now_ns is
  * CLOCK_MONOTONIC. Returns 0 or -errno.

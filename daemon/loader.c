@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "config.h"
 #include "loader.h"
 
 struct synfin *synfin_load(void)
@@ -25,32 +26,35 @@ struct synfin *synfin_load_sized(__u32 ct_entries)
 		errno = -err;
 		return NULL;
 	}
-	err = bpf_map__set_max_entries(skel->maps.conntrack, ct_entries);
-	if (!err)
-		err = synfin__load(skel);
-	if (err) {
-		pr_err("Couldn't load the BPF programs: %s (%d)%s",
-		       strerror(-err), err,
-		       err == -EPERM ? ": synfind needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON" :
-		       " (-v shows the verifier's log)");
+	if (bpf_map__set_max_entries(skel->maps.conntrack, ct_entries) ||
+	    synfin_load_opened(skel)) {
+		err = errno;
 		synfin__destroy(skel);
-		errno = -err;
+		errno = err;
 		return NULL;
 	}
 	return skel;
 }
 
+int synfin_load_opened(struct synfin *skel)
+{
+	int err = synfin__load(skel);
+
+	if (!err)
+		return 0;
+	pr_err("Couldn't load the BPF programs: %s (%d)%s", strerror(-err), err,
+	       err == -EPERM ? ": synfind needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON" :
+	       " (-v shows the verifier's log)");
+	errno = -err;
+	return -1;
+}
+
 void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	if (mtu < 1280)
-		mtu = 1500;
-	cfg->mss4 = mtu - 40 > 65495 ? 65495 : mtu - 40;
-	cfg->mss6 = mtu - 60 > 65475 ? 65475 : mtu - 60;
-	cfg->window = 65535;
-	cfg->wscale = 7;
-	cfg->flags = SYNFIN_CFG_SACK | SYNFIN_CFG_TS | SYNFIN_CFG_ECN |
-		     SYNFIN_CFG_WSCALE;
+	struct config c;
+
+	config_defaults(&c);
+	config_to_cfg(&c, mtu, cfg);
 }
 
 static int write_one(struct bpf_map *map, const void *val, const char *what)
@@ -73,4 +77,47 @@ int synfin_set_cfg(struct synfin *skel, const struct synfin_cfg *cfg)
 int synfin_set_ports(struct synfin *skel, const struct synfin_ports *ports)
 {
 	return write_one(skel->maps.ports_map, ports, "ports");
+}
+
+static int lpm_clear(int fd, size_t key_size)
+{
+	char key[sizeof(struct synfin_lpm6)], next[sizeof(struct synfin_lpm6)];
+
+	/* Deleting the first key each time: no iterator to invalidate. */
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		memcpy(key, next, key_size);
+		if (bpf_map_delete_elem(fd, key))
+			return -1;
+	}
+	return 0;
+}
+
+int synfin_set_prefixes(struct synfin *skel, const struct prefix *p, int n)
+{
+	int fd4 = bpf_map__fd(skel->maps.prefixes4);
+	int fd6 = bpf_map__fd(skel->maps.prefixes6);
+	__u8 one = 1;
+	int i, err = 0;
+
+	if (lpm_clear(fd4, sizeof(struct synfin_lpm4)) ||
+	    lpm_clear(fd6, sizeof(struct synfin_lpm6))) {
+		pr_err("Couldn't clear the prefix maps: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n && !err; i++) {
+		if (p[i].ipv6) {
+			struct synfin_lpm6 k = { .prefixlen = p[i].len };
+
+			memcpy(k.addr, p[i].addr, 16);
+			err = bpf_map_update_elem(fd6, &k, &one, BPF_ANY);
+		} else {
+			struct synfin_lpm4 k = { .prefixlen = p[i].len,
+						 .addr = p[i].addr[0] };
+
+			err = bpf_map_update_elem(fd4, &k, &one, BPF_ANY);
+		}
+	}
+	if (err)
+		pr_err("Couldn't write the prefix maps: %s", strerror(errno));
+	return err ? -1 : 0;
 }

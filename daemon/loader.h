@@ -11,9 +11,16 @@
 struct synfin *synfin_load(void);
 /* The same with a connection table of ct_entries entries. */
 struct synfin *synfin_load_sized(__u32 ct_entries);
+/* Loads a skeleton already opened (and adjusted: sizes, reused maps).
+ * Returns 0, or -1 with a logged reason and errno.
+ */
+int synfin_load_opened(struct synfin *skel);
 /* Defaults: MSS from the MTU, window scale 7, every option offered. */
 void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu);
 int synfin_set_cfg(struct synfin *skel, const struct synfin_cfg *cfg);
 int synfin_set_ports(struct synfin *skel, const struct synfin_ports *ports);
+struct prefix;
+/* Replaces the protected prefixes with these n. */
+int synfin_set_prefixes(struct synfin *skel, const struct prefix *p, int n);
 
 #endif

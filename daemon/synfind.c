@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* synfind: attach the synfin programs to an interface and keep the cookie
- * secrets fresh; counters on SIGUSR1 and at exit.
+/* synfind: attach the synfin programs to interfaces and run their slow
+ * path: cookie secrets, connection-table expiry, the control socket.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,8 +18,10 @@
 #include <bpf/bpf.h>
 #include "log.h"
 #include "ports.h"
+#include "config.h"
 #include "loader.h"
 #include "attach.h"
+#include "pins.h"
 #include "secrets.h"
 #include "stats.h"
 #include "expiry.h"
@@ -28,68 +30,79 @@
 
 #define EXIT_USAGE 2
 #define SWEEP_INTERVAL_S 1
-/* Well inside a counter period, so each period gets its own fresh key. */
-#define ROTATE_CHECK_TICKS 16
+#define MAX_OVERRIDES 64
+#define NS_PER_S 1000000000ULL
+
+/* Command-line flags are config keys that override the file. */
+struct override {
+	const char *section, *key;
+	char value[256];
+};
 
 struct options {
-	const char *ifaces[SYNFIN_MAX_IFACES];
-	int nifaces;
-	const char *socket;
-	const char *ports;
-	enum xdp_mode mode;
-	int mss4, mss6, wscale;
-	int no_sack, no_ts, no_ecn, no_wscale;
-	int ct_size, time_wait_ms;
+	const char *config;
+	int detach;
+	struct override ov[MAX_OVERRIDES];
+	int nov;
+	char ifaces[1024];	/* --iface, repeated, joined */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: synfind --iface IF [--iface IF2...] --ports SPEC [OPTIONS]\n"
-		"Answer SYNs to protected ports with SYN cookies in XDP.\n\n"
-		"  -i, --iface IF        interface to protect (repeatable)\n"
-		"  -p, --ports SPEC      protected ports, e.g. 80,443,8000-8100\n"
-		"  -m, --mode MODE       XDP mode: auto (default), native, skb\n"
-		"      --mss4 N          MSS offered over IPv4 (default MTU - 40)\n"
-		"      --mss6 N          MSS offered over IPv6 (default MTU - 60)\n"
-		"      --wscale N        our window scale, 0-14 (default 7)\n"
-		"      --no-sack         don't offer SACK\n"
-		"      --no-timestamps   don't offer timestamps (nor ECN)\n"
-		"      --no-ecn          don't accept ECN\n"
-		"      --no-wscale       don't offer window scaling\n"
-		"      --ct-size N       connection table entries (default 1048576)\n"
-		"      --time-wait-ms N  how long TIME-WAIT entries stay (default 60000)\n"
-		"  -s, --socket PATH     control socket (default " SYNFIN_DEFAULT_SOCKET ")\n"
+		"Usage: synfind [--config FILE] [--iface IF]... [--ports SPEC] [OPTIONS]\n"
+		"Answer SYNs to protected ports with SYN cookies in XDP and track every\n"
+		"protected connection. Flags override the file's keys.\n\n"
+		"  -c, --config FILE     read FILE (INI; see configs/synfin.conf)\n"
+		"  -i, --iface IF        interface to protect (repeatable)  [daemon] interfaces\n"
+		"  -p, --ports SPEC      e.g. 80,443,8000-8100               [protect] ports\n"
+		"      --prefixes LIST   protected destination prefixes     [protect] prefixes\n"
+		"  -m, --mode MODE       auto, native or skb                [daemon] mode\n"
+		"  -s, --socket PATH     control socket                     [daemon] control_socket\n"
+		"      --pin-dir DIR     bpffs directory for pins           [daemon] pin_dir\n"
+		"      --metrics ADDR:PORT  Prometheus endpoint             [daemon] metrics_listen\n"
+		"  -k, --keep            leave programs attached at exit    [daemon] keep_attached\n"
+		"      --mss4 N, --mss6 N   MSS offered (default MTU - 40/60) [cookie]\n"
+		"      --wscale N        our window scale, 0-14 (default 7) [cookie] wscale\n"
+		"      --no-sack, --no-timestamps, --no-ecn, --no-wscale     [cookie]\n"
+		"      --rotate-s N      cookie secret rotation period      [cookie] rotate_s\n"
+		"      --ct-size N       connection table entries           [conntrack] max_entries\n"
+		"      --time-wait-ms N  TIME-WAIT duration (default 60000) [conntrack] time_wait_ms\n"
+		"      --detach          remove what a --keep run left attached, and exit\n"
 		"  -v, --verbose         debug messages, and libbpf's\n"
 		"  -h, --help            this text\n\n"
-		"Signals: SIGUSR1 prints the counters; SIGINT/SIGTERM detach and exit.\n");
+		"Signals: SIGHUP reloads FILE; SIGUSR1 prints the counters; SIGINT and\n"
+		"SIGTERM detach (unless --keep) and exit.\n");
 }
 
-static int parse_int(const char *s, int lo, int hi, const char *what, int *out)
+static int add_override(struct options *o, const char *section,
+			const char *key, const char *value)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi) {
-		pr_err("Bad %s '%s': want a number from %d to %d", what, s, lo,
-		       hi);
+	if (o->nov == MAX_OVERRIDES) {
+		pr_err("Too many options");
 		return -1;
 	}
-	*out = v;
+	o->ov[o->nov].section = section;
+	o->ov[o->nov].key = key;
+	snprintf(o->ov[o->nov].value, sizeof(o->ov[o->nov].value), "%s", value);
+	o->nov++;
 	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_MSS4 = 256, O_MSS6, O_WSCALE, O_NOSACK, O_NOTS, O_NOECN, O_NOWS,
-	       O_CTSIZE, O_TWMS };
+	       O_CTSIZE, O_TWMS, O_PREFIXES, O_PINDIR, O_METRICS, O_ROTATE, O_DETACH };
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "iface", required_argument, NULL, 'i' },
-		{ "socket", required_argument, NULL, 's' },
 		{ "ports", required_argument, NULL, 'p' },
+		{ "prefixes", required_argument, NULL, O_PREFIXES },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "pin-dir", required_argument, NULL, O_PINDIR },
+		{ "metrics", required_argument, NULL, O_METRICS },
+		{ "keep", no_argument, NULL, 'k' },
 		{ "mss4", required_argument, NULL, O_MSS4 },
 		{ "mss6", required_argument, NULL, O_MSS6 },
 		{ "wscale", required_argument, NULL, O_WSCALE },
@@ -97,74 +110,51 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "no-timestamps", no_argument, NULL, O_NOTS },
 		{ "no-ecn", no_argument, NULL, O_NOECN },
 		{ "no-wscale", no_argument, NULL, O_NOWS },
+		{ "rotate-s", required_argument, NULL, O_ROTATE },
 		{ "ct-size", required_argument, NULL, O_CTSIZE },
 		{ "time-wait-ms", required_argument, NULL, O_TWMS },
+		{ "detach", no_argument, NULL, O_DETACH },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c;
+	int c, r = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->mss4 = o->mss6 = o->wscale = -1;
-	o->ct_size = SYNFIN_CT_DEFAULT_ENTRIES;
-	o->socket = SYNFIN_DEFAULT_SOCKET;
-	o->time_wait_ms = 60000;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:p:m:s:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:i:p:m:s:kvh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
 		case 'i':
-			if (o->nifaces == SYNFIN_MAX_IFACES) {
-				pr_err("At most %d interfaces", SYNFIN_MAX_IFACES);
+			if (strlen(o->ifaces) + strlen(optarg) + 2 > sizeof(o->ifaces)) {
+				pr_err("Too many interfaces");
 				return -1;
 			}
-			o->ifaces[o->nifaces++] = optarg;
+			if (o->ifaces[0])
+				strcat(o->ifaces, ",");
+			strcat(o->ifaces, optarg);
 			break;
-		case 's':
-			o->socket = optarg;
-			break;
-		case 'p':
-			o->ports = optarg;
-			break;
-		case 'm':
-			if (xdp_mode_parse(optarg, &o->mode)) {
-				pr_err("Bad mode '%s': want auto, native or skb",
-				       optarg);
-				return -1;
-			}
-			break;
-		case O_MSS4:
-			if (parse_int(optarg, 536, 65495, "--mss4", &o->mss4))
-				return -1;
-			break;
-		case O_MSS6:
-			if (parse_int(optarg, 1220, 65475, "--mss6", &o->mss6))
-				return -1;
-			break;
-		case O_WSCALE:
-			if (parse_int(optarg, 0, 14, "--wscale", &o->wscale))
-				return -1;
-			break;
-		case O_NOSACK:
-			o->no_sack = 1;
-			break;
-		case O_NOTS:
-			o->no_ts = 1;
-			break;
-		case O_NOECN:
-			o->no_ecn = 1;
-			break;
-		case O_NOWS:
-			o->no_wscale = 1;
-			break;
-		case O_CTSIZE:
-			if (parse_int(optarg, 1024, 1 << 26, "--ct-size", &o->ct_size))
-				return -1;
-			break;
-		case O_TWMS:
-			if (parse_int(optarg, 0, 3600000, "--time-wait-ms",
-				      &o->time_wait_ms))
-				return -1;
+		case 'p': r = add_override(o, "protect", "ports", optarg); break;
+		case O_PREFIXES: r = add_override(o, "protect", "prefixes", optarg); break;
+		case 'm': r = add_override(o, "daemon", "mode", optarg); break;
+		case 's': r = add_override(o, "daemon", "control_socket", optarg); break;
+		case O_PINDIR: r = add_override(o, "daemon", "pin_dir", optarg); break;
+		case O_METRICS: r = add_override(o, "daemon", "metrics_listen", optarg); break;
+		case 'k': r = add_override(o, "daemon", "keep_attached", "yes"); break;
+		case O_MSS4: r = add_override(o, "cookie", "mss4", optarg); break;
+		case O_MSS6: r = add_override(o, "cookie", "mss6", optarg); break;
+		case O_WSCALE: r = add_override(o, "cookie", "wscale", optarg); break;
+		case O_NOSACK: r = add_override(o, "cookie", "sack", "no"); break;
+		case O_NOTS: r = add_override(o, "cookie", "timestamps", "no"); break;
+		case O_NOECN: r = add_override(o, "cookie", "ecn", "no"); break;
+		case O_NOWS: r = add_override(o, "cookie", "window_scaling", "no"); break;
+		case O_ROTATE: r = add_override(o, "cookie", "rotate_s", optarg); break;
+		case O_CTSIZE: r = add_override(o, "conntrack", "max_entries", optarg); break;
+		case O_TWMS: r = add_override(o, "conntrack", "time_wait_ms", optarg); break;
+		case O_DETACH:
+			o->detach = 1;
 			break;
 		case 'v':
 			log_max_level = LOG_DEBUG;
@@ -173,21 +163,49 @@ static int parse_args(int argc, char **argv, struct options *o)
 			usage(stdout);
 			exit(0);
 		case ':':
-			pr_err("Option '%s' needs a value (see --help)",
-			       argv[optind - 1]);
+			pr_err("Option '%s' needs a value (see --help)", argv[optind - 1]);
 			return -1;
 		default:
-			pr_err("Unknown option '%s' (see --help)",
-			       argv[optind - 1]);
+			pr_err("Unknown option '%s' (see --help)", argv[optind - 1]);
 			return -1;
 		}
+		if (r)
+			return -1;
 	}
 	if (optind < argc) {
 		pr_err("Unexpected argument '%s' (see --help)", argv[optind]);
 		return -1;
 	}
-	if (!o->nifaces || !o->ports) {
-		pr_err("--iface and --ports are required (see --help)");
+	if (o->ifaces[0] && add_override(o, "daemon", "interfaces", o->ifaces))
+		return -1;
+	return 0;
+}
+
+/* Defaults, then the file, then the flags. A message for the user on error. */
+static int build_config(const struct options *o, struct config *c, char *err,
+			size_t errlen)
+{
+	char msg[256];
+	int i;
+
+	config_defaults(c);
+	if (o->config && config_load(o->config, c, err, errlen))
+		return -1;
+	for (i = 0; i < o->nov; i++) {
+		if (config_set(c, o->ov[i].section, o->ov[i].key, o->ov[i].value, msg,
+			       sizeof(msg))) {
+			snprintf(err, errlen, "command line: %s", msg);
+			return -1;
+		}
+	}
+	if (o->detach)
+		return 0;
+	if (!c->nifaces) {
+		snprintf(err, errlen, "no interface: give --iface or [daemon] interfaces");
+		return -1;
+	}
+	if (!c->have_ports) {
+		snprintf(err, errlen, "no protected port: give --ports or [protect] ports");
 		return -1;
 	}
 	return 0;
@@ -215,8 +233,7 @@ static int check_syncookies(void)
 	int v = -1;
 
 	if (!f || fscanf(f, "%d", &v) != 1) {
-		pr_err("Couldn't read net.ipv4.tcp_syncookies: %s",
-		       strerror(errno));
+		pr_err("Couldn't read net.ipv4.tcp_syncookies: %s", strerror(errno));
 		if (f)
 			fclose(f);
 		return -1;
@@ -229,23 +246,20 @@ static int check_syncookies(void)
 	return 0;
 }
 
-static void build_cfg(const struct options *o, int mtu, struct synfin_cfg *cfg)
+/* One MSS per family for all interfaces: the smallest MTU's. */
+static void effective_cfg(const struct config *c, struct synfin_cfg *cfg)
 {
-	synfin_cfg_default(cfg, mtu > 0 ? mtu : 1500);
-	if (o->mss4 > 0)
-		cfg->mss4 = o->mss4;
-	if (o->mss6 > 0)
-		cfg->mss6 = o->mss6;
-	if (o->wscale >= 0)
-		cfg->wscale = o->wscale;
-	if (o->no_sack)
-		cfg->flags &= ~SYNFIN_CFG_SACK;
-	if (o->no_ts)
-		cfg->flags &= ~(SYNFIN_CFG_TS | SYNFIN_CFG_ECN);
-	if (o->no_ecn)
-		cfg->flags &= ~SYNFIN_CFG_ECN;
-	if (o->no_wscale)
-		cfg->flags &= ~SYNFIN_CFG_WSCALE;
+	struct synfin_cfg one;
+	int i;
+
+	config_to_cfg(c, iface_mtu(c->ifaces[0]), cfg);
+	for (i = 1; i < c->nifaces; i++) {
+		config_to_cfg(c, iface_mtu(c->ifaces[i]), &one);
+		if (one.mss4 < cfg->mss4)
+			cfg->mss4 = one.mss4;
+		if (one.mss6 < cfg->mss6)
+			cfg->mss6 = one.mss6;
+	}
 }
 
 static unsigned int map_id(const struct bpf_map *map)
@@ -268,6 +282,69 @@ static void print_counters(struct synfin *skel)
 		stats_print(stdout, v);
 }
 
+/* Writes the run-time settings of c into the maps. */
+static int apply_runtime(struct daemon *d, const struct config *c)
+{
+	struct synfin_cfg cfg;
+
+	effective_cfg(c, &cfg);
+	if (synfin_set_cfg(d->skel, &cfg) || synfin_set_ports(d->skel, &c->ports) ||
+	    synfin_set_prefixes(d->skel, c->prefixes, c->nprefixes))
+		return -1;
+	d->cfg = cfg;
+	d->ports = c->ports;
+	expiry_policy_from_config(&d->pol, c);
+	return 0;
+}
+
+/* SIGHUP: what can change on the fly does; the rest is refused loudly. */
+static void reload(struct daemon *d, const struct options *o)
+{
+	struct config c;
+	char err[512];
+
+	if (!o->config) {
+		pr_info("SIGHUP: no --config file to reload");
+		return;
+	}
+	if (build_config(o, &c, err, sizeof(err))) {
+		pr_err("Reload refused, the running settings stay: %s", err);
+		return;
+	}
+#define NEEDS_RESTART(cond, what)                                                   \
+	do {                                                                         \
+		if (cond)                                                            \
+			pr_warn("Reload: %s changed, which needs a restart of synfind; keeping the running value", what); \
+	} while (0)
+	NEEDS_RESTART(c.nifaces != d->conf.nifaces ||
+			      memcmp(c.ifaces, d->conf.ifaces, sizeof(c.ifaces)),
+		      "[daemon] interfaces");
+	NEEDS_RESTART(c.mode != d->conf.mode, "[daemon] mode");
+	NEEDS_RESTART(strcmp(c.pin_dir, d->conf.pin_dir), "[daemon] pin_dir");
+	NEEDS_RESTART(strcmp(c.control_socket, d->conf.control_socket),
+		      "[daemon] control_socket");
+	NEEDS_RESTART(strcmp(c.metrics_listen, d->conf.metrics_listen),
+		      "[daemon] metrics_listen");
+	NEEDS_RESTART(c.max_entries != d->conf.max_entries, "[conntrack] max_entries");
+#undef NEEDS_RESTART
+	memcpy(c.ifaces, d->conf.ifaces, sizeof(c.ifaces));
+	c.nifaces = d->conf.nifaces;
+	c.mode = d->conf.mode;
+	strcpy(c.pin_dir, d->conf.pin_dir);
+	strcpy(c.control_socket, d->conf.control_socket);
+	strcpy(c.metrics_listen, d->conf.metrics_listen);
+	c.max_entries = d->conf.max_entries;
+	if (apply_runtime(d, &c)) {
+		pr_err("Reload failed half-way; restoring the running settings");
+		apply_runtime(d, &d->conf);
+		return;
+	}
+	d->conf = c;
+	ports_format(&d->ports, err, sizeof(err));
+	pr_info("reloaded %s: ports %s, %d prefixes, MSS %u/%u, TIME-WAIT %u ms",
+		o->config, err, c.nprefixes, d->cfg.mss4, d->cfg.mss6, c.time_wait_ms);
+}
+
 static void sweep(struct daemon *d)
 {
 	struct expiry_stats st;
@@ -278,28 +355,42 @@ static void sweep(struct daemon *d)
 	d->sweep = st;
 	d->sweep_cost_ns = monotonic_ns() - t0;
 	d->expired_total += st.removed;
-	if (err) {
-		pr_warn("Couldn't sweep the connection table: %s (%d)",
-			strerror(-err), err);
-		return;
-	}
-	if (st.removed)
+	if (err)
+		pr_warn("Couldn't sweep the connection table: %s (%d)", strerror(-err), err);
+	else if (st.removed)
 		pr_debug("swept %llu entries in %.3f ms: removed %llu TIME-WAIT, %llu CLOSED, %llu idle",
-			 (unsigned long long)st.scanned,
-			 (monotonic_ns() - t0) / 1e6,
+			 (unsigned long long)st.scanned, d->sweep_cost_ns / 1e6,
 			 (unsigned long long)st.removed_time_wait,
 			 (unsigned long long)st.removed_closed,
 			 (unsigned long long)st.removed_idle);
 }
 
-/* Runs until SIGINT or SIGTERM. */
-static int run(struct daemon *d, int cfd)
+/* A fresh key for the next counter period, once every rotate_s (rounded
+ * up to whole periods of 68.7 s: keys are per period).
+ */
+static void maybe_rotate(struct daemon *d, __u64 *rotated_counter)
 {
-	struct synfin *skel = d->skel;
-	int secrets_fd = bpf_map__fd(skel->maps.secrets_map);
+	__u64 now = secrets_counter_now();
+	__u64 period_ns = 1ULL << SYNFIN_COUNTER_SHIFT;
+	__u64 every = ((__u64)d->conf.rotate_s * NS_PER_S + period_ns - 1) / period_ns;
+
+	if (now == *rotated_counter || now < *rotated_counter + (every ? every : 1))
+		return;
+	if (secrets_rotate(bpf_map__fd(d->skel->maps.secrets_map), now)) {
+		pr_warn("Cookie secret not rotated; the old one stays");
+		return;
+	}
+	*rotated_counter = now;
+	d->secret_ns = monotonic_ns();
+	pr_debug("rotated the cookie secret for counter %llu", (unsigned long long)now + 1);
+}
+
+/* Runs until SIGINT or SIGTERM. */
+static int run(struct daemon *d, const struct options *o, int cfd)
+{
 	struct itimerspec its = { .it_interval = { SWEEP_INTERVAL_S, 0 },
 				  .it_value = { SWEEP_INTERVAL_S, 0 } };
-	__u64 rotated = secrets_counter_now(), now, ticks, tick = 0;
+	__u64 rotated = secrets_counter_now(), ticks;
 	struct signalfd_siginfo si;
 	struct pollfd pfd[3];
 	sigset_t mask;
@@ -333,15 +424,7 @@ static int run(struct daemon *d, int cfd)
 			if (read(tfd, &ticks, sizeof(ticks)) < 0)
 				ticks = 0;
 			sweep(d);
-			now = secrets_counter_now();
-			if (++tick % ROTATE_CHECK_TICKS == 0 && now != rotated) {
-				if (secrets_rotate(secrets_fd, now))
-					pr_warn("Cookie secret not rotated; the old one stays");
-				else if ((d->secret_ns = monotonic_ns()))
-					pr_debug("rotated the cookie secret for counter %llu",
-						 (unsigned long long)now + 1);
-				rotated = now;
-			}
+			maybe_rotate(d, &rotated);
 		}
 		if (pfd[2].revents & POLLIN)
 			control_serve(cfd, d);
@@ -350,14 +433,16 @@ static int run(struct daemon *d, int cfd)
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGUSR1) {
-			print_counters(skel);
+			print_counters(d->skel);
 			continue;
 		}
 		if (si.ssi_signo == SIGHUP) {
-			pr_info("SIGHUP: nothing to reload without a config file");
+			reload(d, o);
 			continue;
 		}
-		pr_info("%s: detaching", strsignal(si.ssi_signo));
+		pr_info("%s: %s", strsignal(si.ssi_signo),
+			d->conf.keep_attached ? "exiting, programs stay attached (keep)"
+					      : "detaching");
 		break;
 	}
 out:
@@ -368,42 +453,60 @@ out:
 	return ret;
 }
 
+/* --detach: what a --keep run (or a crash) left pinned goes. */
+static int detach_pinned(const struct config *c)
+{
+	struct synfin *skel;
+	struct attachment a;
+	struct pins p;
+	int i;
+
+	if (pins_lock(&p, c->pin_dir))
+		return EXIT_USAGE;
+	for (i = 0; i < c->nifaces; i++) {
+		memset(&a, 0, sizeof(a));
+		a.xdp_link = a.tc_link = a.tc_egress_link = -1;
+		snprintf(a.ifname, sizeof(a.ifname), "%s", c->ifaces[i]);
+		snprintf(a.pin_dir, sizeof(a.pin_dir), "%s", c->pin_dir);
+		detach_iface(&a, 0);
+	}
+	skel = synfin__open();
+	if (skel) {
+		pins_remove(&p, skel);
+		synfin__destroy(skel);
+	}
+	pins_unlock(&p);
+	pr_info("removed the pins under %s", c->pin_dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon d;
-	struct options o;
-	char err[256];
+	static struct options o;
+	struct pins pins = { .lock_fd = -1 };
+	char err[512];
 	sigset_t mask;
-	int i, cfd = -1, ret = 1;
+	int i, n, keep, cfd = -1, ret = 1;
 
 	log_setup_libbpf();
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
-	if (ports_parse(o.ports, &d.ports, err, sizeof(err))) {
+	if (build_config(&o, &d.conf, err, sizeof(err))) {
 		pr_err("%s", err);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < o.nifaces; i++) {
-		if (!if_nametoindex(o.ifaces[i])) {
-			pr_err("No such interface '%s'", o.ifaces[i]);
+	if (o.detach)
+		return detach_pinned(&d.conf);
+	for (i = 0; i < d.conf.nifaces; i++) {
+		if (!if_nametoindex(d.conf.ifaces[i])) {
+			pr_err("No such interface '%s'", d.conf.ifaces[i]);
 			return EXIT_USAGE;
 		}
 	}
 	if (check_syncookies())
 		return EXIT_USAGE;
-	/* One MSS per family for all interfaces: the smallest MTU's. */
-	build_cfg(&o, iface_mtu(o.ifaces[0]), &d.cfg);
-	for (i = 1; i < o.nifaces; i++) {
-		struct synfin_cfg c;
-
-		build_cfg(&o, iface_mtu(o.ifaces[i]), &c);
-		if (c.mss4 < d.cfg.mss4)
-			d.cfg.mss4 = c.mss4;
-		if (c.mss6 < d.cfg.mss6)
-			d.cfg.mss6 = c.mss6;
-	}
-	d.ct_size = o.ct_size;
-	expiry_policy_default(&d.pol, o.time_wait_ms);
+	d.ct_size = d.conf.max_entries;
 
 	/* Signals are read from a signalfd; block them before anything runs. */
 	sigemptyset(&mask);
@@ -413,38 +516,71 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	d.skel = synfin_load_sized(o.ct_size);
-	if (!d.skel)
-		return errno == EPERM ? EXIT_USAGE : 1;
-	if (synfin_set_cfg(d.skel, &d.cfg) || synfin_set_ports(d.skel, &d.ports) ||
-	    secrets_init(bpf_map__fd(d.skel->maps.secrets_map)))
+	if (geteuid() && access(d.conf.pin_dir, W_OK)) {
+		pr_err("synfind needs root or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (can't write %s)",
+		       d.conf.pin_dir);
+		return EXIT_USAGE;
+	}
+	if (pins_lock(&pins, d.conf.pin_dir))
+		return EXIT_USAGE;
+	d.skel = synfin__open();
+	if (!d.skel) {
+		pr_err("Couldn't open the BPF object: %s", strerror(errno));
+		goto err_unlock;
+	}
+	if (bpf_map__set_max_entries(d.skel->maps.conntrack, d.ct_size))
 		goto err_destroy;
+	n = pins_reuse_maps(&pins, d.skel, d.ct_size);
+	if (n < 0) {
+		ret = EXIT_USAGE;
+		goto err_destroy;
+	}
+	d.pins_reused = n > 0;
+	if (synfin_load_opened(d.skel)) {
+		ret = errno == EPERM ? EXIT_USAGE : 1;
+		goto err_destroy;
+	}
+	if (pins_pin_maps(&pins, d.skel) || apply_runtime(&d, &d.conf))
+		goto err_unpin;
+	/* Reused secrets keep the cookies in flight valid across a restart. */
+	if (!d.pins_reused && secrets_init(bpf_map__fd(d.skel->maps.secrets_map)))
+		goto err_unpin;
 	d.started_ns = d.secret_ns = monotonic_ns();
-	cfd = control_open(o.socket);
+	cfd = control_open(d.conf.control_socket);
 	if (cfd < 0)
-		goto err_destroy;
-	for (d.natt = 0; d.natt < o.nifaces; d.natt++) {
-		if (attach_iface(d.skel, o.ifaces[d.natt], o.mode, &d.att[d.natt])) {
+		goto err_unpin;
+	for (d.natt = 0; d.natt < d.conf.nifaces; d.natt++) {
+		if (attach_iface(d.skel, d.conf.ifaces[d.natt], d.conf.mode,
+				 d.conf.pin_dir, &d.att[d.natt])) {
 			ret = errno == EPERM ? EXIT_USAGE : 1;
 			goto err_detach;
 		}
 	}
 	ports_format(&d.ports, err, sizeof(err));
 	for (i = 0; i < d.natt; i++)
-		pr_info("attached to %s (XDP %s mode), protecting ports %s, MSS %u/%u, wscale %u, conntrack map id %u",
-			d.att[i].ifname, xdp_mode_name(d.att[i].mode), err,
-			d.cfg.mss4, d.cfg.mss6, d.cfg.wscale,
-			map_id(d.skel->maps.conntrack));
+		pr_info("attached to %s (XDP %s mode%s), protecting ports %s, MSS %u/%u, wscale %u, conntrack map id %u%s",
+			d.att[i].ifname, xdp_mode_name(d.att[i].mode),
+			d.att[i].reused ? ", pinned links updated in place" : "",
+			err, d.cfg.mss4, d.cfg.mss6, d.cfg.wscale,
+			map_id(d.skel->maps.conntrack),
+			d.pins_reused ? " (resumed from pins)" : "");
 
-	ret = run(&d, cfd) ? 1 : 0;
+	ret = run(&d, &o, cfd) ? 1 : 0;
+	print_counters(d.skel);
 err_detach:
+	/* Kept: asked for, or a failed start over pins someone kept. */
+	keep = (d.conf.keep_attached && !ret) || (ret && d.pins_reused);
 	/* XDP before TC, interface by interface, in reverse. */
 	while (d.natt--)
-		detach_iface(&d.att[d.natt]);
-	if (!ret)
-		print_counters(d.skel);
+		detach_iface(&d.att[d.natt], keep);
+	control_close(cfd, d.conf.control_socket);
+err_unpin:
+	keep = (d.conf.keep_attached && !ret) || (ret && d.pins_reused);
+	if (!keep)
+		pins_remove(&pins, d.skel);
 err_destroy:
-	control_close(cfd, o.socket);
 	synfin__destroy(d.skel);
+err_unlock:
+	pins_unlock(&pins);
 	return ret;
 }

@@ -86,6 +86,8 @@ enum synfin_cfg_flags {
 	SYNFIN_CFG_TS = 1 << 1,		/* offer timestamps */
 	SYNFIN_CFG_ECN = 1 << 2,	/* answer an ECN SYN with ECE */
 	SYNFIN_CFG_WSCALE = 1 << 3,	/* offer window scaling */
+	SYNFIN_CFG_PREFIXES = 1 << 4,	/* protect only destinations in the
+					 * prefix maps */
 };
 
 struct synfin_cfg {
@@ -100,6 +102,19 @@ struct synfin_cfg {
 struct synfin_ports {
 	__u64 bits[65536 / 64];
 };
+
+/* Protected destination prefixes (maps prefixes4, prefixes6: LPM tries). */
+struct synfin_lpm4 {
+	__u32 prefixlen;
+	__u32 addr;		/* network order */
+};
+
+struct synfin_lpm6 {
+	__u32 prefixlen;
+	__u32 addr[4];		/* network order */
+};
+
+#define SYNFIN_MAX_PREFIXES 256
 
 /* Cookie secrets. The key for time counter c lives in slot c % 3: the
  * data path reads slots c and c - 1 while userspace writes slot c + 1, so

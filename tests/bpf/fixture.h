@@ -350,6 +350,14 @@ static inline void fx_tc(struct fx *fx, fx_build_fn build, const void *arg,
 	fx_run_prog(fx, fx->tc_fd, 0, build, arg, r);
 }
 
+/* tc_synfin_egress on a frame the local side sends (skb test run). */
+static inline void fx_tc_egress(struct fx *fx, fx_build_fn build,
+				const void *arg, struct fx_run *r)
+{
+	fx_run_prog(fx, bpf_program__fd(fx->skel->progs.tc_synfin_egress), 0,
+		    build, arg, r);
+}
+
 /* The exact change of every counter: want[i] for each i, 0 elsewhere. */
 static inline void fx_check_deltas(const struct fx_run *r,
 				   const __u64 want[SYNFIN_C__MAX])

@@ -15,6 +15,10 @@ PY=/usr/bin/python3
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TB_PIDS=()
 TB_TMP=$(mktemp -d /tmp/synfin-e2e.XXXXXX)
+# A bpffs of the test's own, for pins: visible inside `ip netns exec` (which
+# remounts /sys), and never the default a real synfind may use.
+TB_BPFFS=$TB_TMP/bpffs
+TB_PIN=$TB_BPFFS/synfin
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
@@ -32,6 +36,7 @@ tb_down() {
 	TB_PIDS=()
 	ip netns del "$NS_S" 2>/dev/null
 	ip netns del "$NS_C" 2>/dev/null
+	umount "$TB_BPFFS" 2>/dev/null
 	rm -rf "$TB_TMP"
 }
 
@@ -41,6 +46,7 @@ tb_up() {
 		trap tb_down EXIT
 		trap 'exit 130' INT TERM
 	fi
+	mkdir -p "$TB_BPFFS" && mount -t bpf bpf "$TB_BPFFS" || fail "couldn't mount a bpffs"
 	ip netns add "$NS_S" && ip netns add "$NS_C" || fail "couldn't create namespaces"
 	ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C" ||
 		fail "couldn't create veth pair"
@@ -65,7 +71,8 @@ tb_up() {
 synfind_start() {
 	SYNFIND_LOG=$TB_TMP/synfind.log
 	SYNFIND_SOCK=$TB_TMP/synfind.sock
-	ip netns exec "$NS_S" "$BUILD/synfind" --iface "$VS" --socket "$SYNFIND_SOCK" "$@" \
+	ip netns exec "$NS_S" "$BUILD/synfind" --iface "$VS" --socket "$SYNFIND_SOCK" \
+		--pin-dir "$TB_PIN" "$@" \
 		>"$TB_TMP/synfind.out" 2>"$SYNFIND_LOG" &
 	SYNFIND_PID=$!
 	TB_PIDS+=("$SYNFIND_PID")

@@ -25,10 +25,11 @@ refuse "bad port list" --iface "$VS" --ports 70000
 refuse "reversed" --iface "$VS" --ports 90-80
 refuse "listed twice" --iface "$VS" --ports 80,70-90
 refuse "empty port list" --iface "$VS" --ports ''
-refuse "required" --iface "$VS"
-refuse "Bad mode" --iface "$VS" --ports 80 --mode turbo
-refuse "Bad --wscale" --iface "$VS" --ports 80 --wscale 15
-refuse "Bad --mss4" --iface "$VS" --ports 80 --mss4 100
+refuse "no protected port" --iface "$VS"
+refuse "no interface" --ports 80
+refuse "mode = .turbo.: want auto, native or skb" --iface "$VS" --ports 80 --mode turbo
+refuse "wscale = .15.: want a number from 0 to 14" --iface "$VS" --ports 80 --wscale 15
+refuse "mss4 = .100.: want a number from 536" --iface "$VS" --ports 80 --mss4 100
 refuse "Unknown option" --iface "$VS" --ports 80 --frobnicate
 refuse "needs a value" --iface "$VS" --ports
 in_s sysctl -qw net.ipv4.tcp_syncookies=0

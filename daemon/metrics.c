@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Prometheus metrics: the counters and the connection table's gauges,
+ * served by libmicrohttpd from its own thread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "stats.h"
+#include "expiry.h"
+#include "ct_format.h"
+#include "metrics.h"
+
+#define METRICS_PATH "/metrics"
+#define METRICS_CTYPE "text/plain; version=0.0.4; charset=utf-8"
+#define METRICS_MAX_CLIENTS 16
+#define METRICS_TIMEOUT_S 10
+#define CT_BATCH 1024
+
+struct metrics {
+	struct MHD_Daemon *mhd;
+	struct metrics_source src;
+	unsigned int port;
+};
+
+int metrics_parse_listen(const char *s, struct sockaddr_storage *ss,
+			 socklen_t *len, char *err, size_t errlen)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	char host[INET6_ADDRSTRLEN];
+	const char *h = s, *port_s, *p, *why;
+	unsigned long port = 0;
+	size_t hlen;
+	int v6 = 0;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':') {
+			why = "want [IPv6]:PORT";
+			goto bad;
+		}
+		v6 = 1;
+		h = s + 1;
+		hlen = close - h;
+		port_s = close + 2;
+	} else {
+		const char *colon = strrchr(s, ':');
+
+		if (!colon) {
+			why = "no port";
+			goto bad;
+		}
+		if (memchr(s, ':', colon - s)) {
+			why = "an IPv6 address goes in brackets";
+			goto bad;
+		}
+		hlen = colon - s;
+		port_s = colon + 1;
+	}
+	if (!hlen) {
+		why = "no address";
+		goto bad;
+	}
+	/* Digits only: strtoul would take " 80", "+80" and "-1". */
+	for (p = port_s; *p >= '0' && *p <= '9' && port <= 65535; p++)
+		port = port * 10 + (*p - '0');
+	if (p == port_s || *p || port > 65535) {
+		why = "the port is not a number from 0 to 65535";
+		goto bad;
+	}
+	if (hlen >= sizeof(host))
+		goto bad_addr;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (v6) {
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			goto bad_addr;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+	} else {
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			goto bad_addr;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+	}
+	return 0;
+bad_addr:
+	why = v6 ? "not a numeric IPv6 address" : "not a numeric IPv4 address";
+bad:
+	snprintf(err, errlen,
+		 "bad metrics address '%s': %s (want ADDR:PORT, e.g. 127.0.0.1:9469 or [::1]:9469)",
+		 s, why);
+	return -1;
+}
+
+/* Entries and entries per state, from a batched walk: a gauge may miss or
+ * double-count an entry the data path moves meanwhile.
+ */
+static int ct_count_states(int fd, __u64 *total, __u64 by_state[SF_TCP__MAX])
+{
+	struct synfin_ct_key *keys = calloc(CT_BATCH, sizeof(*keys));
+	struct synfin_ct_entry *vals = calloc(CT_BATCH, sizeof(*vals));
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 token[16], n, i;
+	void *in = NULL;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		n = CT_BATCH;
+		err = bpf_map_lookup_batch(fd, in, token, keys, vals, &n, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			(*total)++;
+			if (vals[i].state < SF_TCP__MAX)
+				by_state[vals[i].state]++;
+		}
+		if (err) {
+			err = 0;	/* ENOENT: the walk is done */
+			break;
+		}
+		in = token;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static void put_header(FILE *f, const char *name, const char *type,
+		       const char *help)
+{
+	const char *p;
+
+	fprintf(f, "# HELP %s ", name);
+	/* The format's only escapes in HELP: backslash and newline. */
+	for (p = help; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", f);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*p, f);
+	}
+	fprintf(f, "\n# TYPE %s %s\n", name, type);
+}
+
+static void put_gauge(FILE *f, const char *name, const char *help,
+		      unsigned long long v)
+{
+	put_header(f, name, "gauge", help);
+	fprintf(f, "%s %llu\n", name, v);
+}
+
+static __u32 map_max_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.max_entries;
+}
+
+char *metrics_render(const struct metrics_source *src)
+{
+	__u64 v[SYNFIN_C__MAX], states[SF_TCP__MAX] = {}, entries = 0, now, t;
+	char name[128], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int i, err;
+
+	err = stats_sum(src->counters_fd, v);
+	if (!err)
+		err = ct_count_states(src->conntrack_fd, &entries, states);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	now = monotonic_ns();
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	for (i = 0; i < SYNFIN_C__MAX; i++) {
+		snprintf(name, sizeof(name), "synfin_%s_total", synfin_counter_names[i]);
+		put_header(f, name, "counter", synfin_counter_help[i]);
+		fprintf(f, "%s %llu\n", name, (unsigned long long)v[i]);
+	}
+	put_gauge(f, "synfin_conntrack_entries",
+		  "connections in the table", entries);
+	put_gauge(f, "synfin_conntrack_size", "capacity of the table",
+		  src->ct_size ? src->ct_size : map_max_entries(src->conntrack_fd));
+	put_header(f, "synfin_conntrack_state", "gauge",
+		   "connections in the table by state (the active closer's)");
+	for (i = 0; i < SF_TCP__MAX; i++)
+		fprintf(f, "synfin_conntrack_state{state=\"%s\"} %llu\n",
+			synfin_tcp_state_names[i], (unsigned long long)states[i]);
+	put_header(f, "synfin_uptime_seconds", "gauge",
+		   "seconds since the daemon started");
+	fprintf(f, "synfin_uptime_seconds %.3f\n",
+		now > src->started_ns ? (now - src->started_ns) / 1e9 : 0.0);
+	if (src->secret_ns) {
+		/* The main loop stores it while this thread reads. */
+		t = __atomic_load_n(src->secret_ns, __ATOMIC_RELAXED);
+		put_header(f, "synfin_secret_age_seconds", "gauge",
+			   "seconds since the newest cookie secret was written");
+		fprintf(f, "synfin_secret_age_seconds %.3f\n",
+			now > t ? (now - t) / 1e9 : 0.0);
+	}
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     char *body, enum MHD_ResponseMemoryMode mode,
+			     const char *ctype)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(body), body, mode);
+	if (!r) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn,
+				      const char *url, const char *method,
+				      const char *version, const char *upload_data,
+				      size_t *upload_data_size, void **req_cls)
+{
+	const struct metrics *m = cls;
+	char msg[160], *body;
+	int err;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)req_cls;
+	if (strcmp(url, METRICS_PATH))
+		return reply(conn, MHD_HTTP_NOT_FOUND, "Not found: try " METRICS_PATH "\n",
+			     MHD_RESPMEM_PERSISTENT, "text/plain");
+	/* MHD leaves the body out of a reply to HEAD. */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed\n",
+			     MHD_RESPMEM_PERSISTENT, "text/plain");
+	body = metrics_render(&m->src);
+	if (!body) {
+		err = errno;
+		pr_debug("metrics: couldn't read the BPF maps: %s (%d)",
+			 strerror(err), -err);
+		snprintf(msg, sizeof(msg), "Couldn't read the BPF maps: %s (%d)\n",
+			 strerror(err), -err);
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg,
+			     MHD_RESPMEM_MUST_COPY, "text/plain");
+	}
+	return reply(conn, MHD_HTTP_OK, body, MHD_RESPMEM_MUST_FREE, METRICS_CTYPE);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[256];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	pr_debug("libmicrohttpd: %s", buf);
+}
+
+/* Binds exactly the address given: [::] stays IPv6-only. */
+static int listen_socket(const char *listen_s, const struct sockaddr_storage *ss,
+			 socklen_t len, unsigned int *port)
+{
+	struct sockaddr_storage got;
+	socklen_t glen = sizeof(got);
+	int fd, one = 1, err;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		goto fail;
+	/* A restarted daemon rebinds while old connections sit in TIME-WAIT. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		goto fail;
+	if (ss->ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, METRICS_MAX_CLIENTS) ||
+	    getsockname(fd, (struct sockaddr *)&got, &glen))
+		goto fail;
+	*port = ntohs(got.ss_family == AF_INET6 ?
+		      ((struct sockaddr_in6 *)&got)->sin6_port :
+		      ((struct sockaddr_in *)&got)->sin_port);
+	return fd;
+fail:
+	err = errno;
+	pr_err("Couldn't listen on '%s' for metrics: %s (%d)", listen_s,
+	       strerror(err), -err);
+	if (fd >= 0)
+		close(fd);
+	errno = err;
+	return -1;
+}
+
+struct metrics *metrics_start(const char *listen_s, const struct metrics_source *src)
+{
+	struct sockaddr_storage ss;
+	sigset_t all, old;
+	struct metrics *m;
+	socklen_t len;
+	char err[256];
+	int fd;
+
+	if (metrics_parse_listen(listen_s, &ss, &len, err, sizeof(err))) {
+		pr_err("Couldn't start the metrics endpoint: %s", err);
+		errno = EINVAL;
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		pr_err("Couldn't start the metrics endpoint: %s", strerror(ENOMEM));
+		return NULL;
+	}
+	m->src = *src;
+	fd = listen_socket(listen_s, &ss, len, &m->port);
+	if (fd < 0)
+		goto err_free;
+	/* The HTTP thread inherits this mask: every signal stays with the
+	 * main loop's signalfd.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	m->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+				  0, NULL, NULL, handle_request, m,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				  MHD_OPTION_LISTEN_SOCKET, fd,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_MAX_CLIENTS,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_TIMEOUT_S,
+				  MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!m->mhd) {
+		pr_err("Couldn't start the metrics endpoint on '%s': libmicrohttpd refused (run with -v for its reason)",
+		       listen_s);
+		close(fd);
+		goto err_free;
+	}
+	pr_info("metrics on http://%s%s (port %u)", listen_s, METRICS_PATH, m->port);
+	return m;
+err_free:
+	free(m);
+	return NULL;
+}
+
+unsigned int metrics_port(const struct metrics *m)
+{
+	return m->port;
+}
+
+void metrics_stop(struct metrics *m)
+{
+	if (!m)
+		return;
+	/* Waits for the HTTP thread and closes the listening socket. */
+	MHD_stop_daemon(m->mhd);
+	free(m);
+}

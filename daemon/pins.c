@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Maps pinned in bpffs, so a restart (or a crash) keeps the connection
+ * table, the counters and the cookie secrets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "pins.h"
+
+static int mkdir_p(const char *dir)
+{
+	char buf[256], *s;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(buf, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+#define BPFFS "/sys/fs/bpf"
+
+/* Under `ip netns exec` (a fresh /sys) or early boot, /sys/fs/bpf may not
+ * be mounted yet: mount it, as xdp-tools and bpftool do.
+ */
+static void bpffs_mount(const char *dir)
+{
+	struct statfs sfs;
+
+	if (strncmp(dir, BPFFS "/", sizeof(BPFFS)) ||
+	    (!statfs(BPFFS, &sfs) && sfs.f_type == BPF_FS_MAGIC))
+		return;
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
+		pr_debug("Couldn't mount bpffs on " BPFFS ": %s", strerror(errno));
+}
+
+int pins_lock(struct pins *p, const char *dir)
+{
+	char maps[300];
+	struct statfs sfs;
+
+	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+	p->lock_fd = -1;
+	bpffs_mount(dir);
+	if (mkdir_p(dir)) {
+		pr_err("Couldn't create pin directory '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if (statfs(dir, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+		pr_err("Pin directory '%s' is not on a BPF filesystem (mount -t bpf bpf /sys/fs/bpf)",
+		       dir);
+		return -1;
+	}
+	p->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			pr_err("Another synfind is running with pin directory '%s'", dir);
+		else
+			pr_err("Couldn't lock pin directory '%s': %s", dir, strerror(errno));
+		if (p->lock_fd >= 0)
+			close(p->lock_fd);
+		p->lock_fd = -1;
+		return -1;
+	}
+	snprintf(maps, sizeof(maps), "%s/maps", dir);
+	mkdir(maps, 0700);
+	return 0;
+}
+
+void pins_unlock(struct pins *p)
+{
+	if (p->lock_fd >= 0)
+		close(p->lock_fd);
+	p->lock_fd = -1;
+}
+
+static void map_path(const struct pins *p, const struct bpf_map *m, char *buf,
+		     size_t len)
+{
+	snprintf(buf, len, "%s/maps/%s", p->dir, bpf_map__name(m));
+}
+
+int pins_reuse_maps(struct pins *p, struct synfin *skel, __u32 ct_entries)
+{
+	struct bpf_map_info info;
+	struct bpf_map *m;
+	char path[512];
+	__u32 len;
+	int fd, n = 0;
+
+	bpf_object__for_each_map(m, skel->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		map_path(p, m, path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (m == skel->maps.conntrack &&
+		    (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+		     info.max_entries != ct_entries)) {
+			pr_err("The pinned connection table (%s) has %u entries, the configuration %u: restore max_entries, or remove the pins with synfind --detach",
+			       path, info.max_entries, ct_entries);
+			close(fd);
+			return -1;
+		}
+		if (bpf_map__reuse_fd(m, fd)) {
+			pr_err("Couldn't reuse pinned map %s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);	/* reuse_fd dups it */
+		n++;
+	}
+	return n;
+}
+
+int pins_pin_maps(struct pins *p, struct synfin *skel)
+{
+	struct bpf_map *m;
+	char path[512];
+
+	bpf_object__for_each_map(m, skel->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		map_path(p, m, path, sizeof(path));
+		if (!access(path, F_OK))
+			continue;
+		if (bpf_obj_pin(bpf_map__fd(m), path)) {
+			pr_err("Couldn't pin map %s: %s (%d)", path, strerror(errno), -errno);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void pins_remove(struct pins *p, struct synfin *skel)
+{
+	struct bpf_map *m;
+	char path[512];
+
+	bpf_object__for_each_map(m, skel->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		map_path(p, m, path, sizeof(path));
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/maps", p->dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/links", p->dir);
+	rmdir(path);
+}
