@@ -100,21 +100,24 @@ static const struct key {
 	enum key_type type;
 	size_t off, size;
 	__u32 lo, hi;
+	int zero_ok;		/* 0 means "automatic", outside [lo, hi] */
 } keys[] = {
-#define U32(s, n, f, l, h) { s, n, K_U32, offsetof(struct config, f), 0, l, h }
-#define BOOL(s, n, f) { s, n, K_BOOL, offsetof(struct config, f), 0, 0, 0 }
-#define STR(s, n, f) { s, n, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0 }
-	{ "daemon", "interfaces", K_IFACES, 0, 0, 0, 0 },
-	{ "daemon", "mode", K_MODE, 0, 0, 0, 0 },
+#define U32(s, n, f, l, h) { s, n, K_U32, offsetof(struct config, f), 0, l, h, 0 }
+#define U32Z(s, n, f, l, h) { s, n, K_U32, offsetof(struct config, f), 0, l, h, 1 }
+#define BOOL(s, n, f) { s, n, K_BOOL, offsetof(struct config, f), 0, 0, 0, 0 }
+#define STR(s, n, f) { s, n, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0 }
+#define LIST(s, n, t) { s, n, t, 0, 0, 0, 0, 0 }
+	LIST("daemon", "interfaces", K_IFACES),
+	LIST("daemon", "mode", K_MODE),
 	STR("daemon", "pin_dir", pin_dir),
 	STR("daemon", "control_socket", control_socket),
 	STR("daemon", "metrics_listen", metrics_listen),
 	BOOL("daemon", "keep_attached", keep_attached),
-	{ "protect", "ports", K_PORTS, 0, 0, 0, 0 },
-	{ "protect", "prefixes", K_PREFIXES, 0, 0, 0, 0 },
+	LIST("protect", "ports", K_PORTS),
+	LIST("protect", "prefixes", K_PREFIXES),
 	U32("cookie", "rotate_s", rotate_s, 1, 86400),
-	U32("cookie", "mss4", mss4, 536, 65495),
-	U32("cookie", "mss6", mss6, 1220, 65475),
+	U32Z("cookie", "mss4", mss4, 536, 65495),
+	U32Z("cookie", "mss6", mss6, 1220, 65475),
 	U32("cookie", "wscale", wscale, 0, 14),
 	BOOL("cookie", "window_scaling", window_scaling),
 	BOOL("cookie", "sack", sack),
@@ -127,9 +130,19 @@ static const struct key {
 	U32("conntrack", "close_timeout_s", close_timeout_s, 1, 86400),
 	U32("conntrack", "close_wait_timeout_s", close_wait_timeout_s, 1, 86400),
 #undef U32
+#undef U32Z
 #undef BOOL
 #undef STR
+#undef LIST
 };
+
+const char *config_key_at(size_t i, const char **section)
+{
+	if (i >= sizeof(keys) / sizeof(keys[0]))
+		return NULL;
+	*section = keys[i].section;
+	return keys[i].name;
+}
 
 /* Comma- or space-separated list items, one call each. */
 static int for_each_item(const char *v, int (*fn)(const char *item, struct config *c,
@@ -213,9 +226,13 @@ int config_set(struct config *c, const char *section, const char *name,
 	field = (char *)c + k->off;
 	switch (k->type) {
 	case K_U32:
+		if (k->zero_ok && !strcmp(value, "0")) {
+			*(__u32 *)field = 0;
+			return 0;
+		}
 		if (parse_u32(value, k->lo, k->hi, (__u32 *)field)) {
-			snprintf(err, errlen, "%s = '%s': want a number from %u to %u",
-				 name, value, k->lo, k->hi);
+			snprintf(err, errlen, "%s = '%s': want a number from %u to %u%s",
+				 name, value, k->lo, k->hi, k->zero_ok ? ", or 0 for automatic" : "");
 			return -1;
 		}
 		return 0;

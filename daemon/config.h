@@ -58,6 +58,8 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen);
 int config_set(struct config *c, const char *section, const char *key,
 	       const char *value, char *err, size_t errlen);
 int prefix_parse(const char *s, struct prefix *p);
+/* The i-th known key and its section; NULL past the last. */
+const char *config_key_at(size_t i, const char **section);
 /* Effective cookie/responder settings for an interface MTU. */
 void config_to_cfg(const struct config *c, int mtu, struct synfin_cfg *cfg);
 
