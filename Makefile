@@ -2,6 +2,8 @@
 # synfin: build, test and demo. Outputs go to build/; V=1 shows commands.
 
 .DELETE_ON_ERROR:
+# Keep the objects tests link against between runs.
+.SECONDARY:
 .SUFFIXES:
 
 BUILD    ?= build
@@ -20,12 +22,12 @@ endif
 
 # Debian packages that building, testing and the demo need.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev \
-	    libcmocka-dev libjson-c-dev libinih-dev bpftool iproute2 ethtool python3 tcpdump \
-	    procps iputils-ping util-linux
+	    libcmocka-dev libjson-c-dev libinih-dev libmicrohttpd-dev bpftool iproute2 ethtool python3 tcpdump \
+	    procps iputils-ping util-linux python3-scapy
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -D_GNU_SOURCE -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -ljson-c -linih
+LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -I$(BUILD) -MMD -MP
 
@@ -38,7 +40,7 @@ AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o $(BUILD)/bpf/tc_drop_fin.bpf.o
 DAEMON_SRCS := daemon/synfind.c daemon/loader.c daemon/attach.c \
 	       daemon/ports.c daemon/secrets.c daemon/stats.c daemon/log.c \
 	       daemon/expiry.c daemon/ct_format.c daemon/control.c daemon/config.c \
-	       daemon/pins.c
+	       daemon/pins.c daemon/metrics.c
 DAEMON_OBJS := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
 # The daemon's pieces that tests link against (all but main).
 LIB_OBJS    := $(filter-out $(BUILD)/daemon/synfind.o,$(DAEMON_OBJS))
@@ -128,5 +130,21 @@ demo: deps
 
 clean:
 	$(Q)rm -rf $(BUILD)
+
+# synfin-flood, the packet generator: its own BPF object and skeleton.
+FLOOD_SKEL := $(BUILD)/flood.skel.h
+FLOOD_OBJS := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(wildcard daemon/flood*.c))
+
+all: $(BUILD)/synfin-flood
+
+$(FLOOD_SKEL): $(BUILD)/bpf/flood.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name flood > $@
+
+$(FLOOD_OBJS): $(FLOOD_SKEL)
+
+$(BUILD)/synfin-flood: $(FLOOD_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lpthread -o $@
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/daemon/*.d $(BUILD)/tests/*/*.d)

@@ -107,20 +107,24 @@ static __always_inline void ct_on_fin_acked(struct synfin_ct_entry *e,
 		ct_set_state(s, SF_TCP_TIME_WAIT);
 }
 
-/* A FIN from s at fin_seq. Returns CT_DROP for a FIN that contradicts an
- * earlier one.
+/* A FIN from s at fin_seq (one at another number than s's earlier FIN is
+ * refused before this).
  */
-static __always_inline int ct_on_fin(struct synfin_ct_entry *e, int from,
+static __always_inline void ct_on_fin(struct synfin_ct_entry *e, int from,
 				     struct synfin_ct_side *s,
 				     struct synfin_ct_side *r, __u32 fin_seq)
 {
 	if (s->flags & SF_CT_FIN_SENT) {
-		if (fin_seq == s->fin_seq) {
-			count(SYNFIN_C_CT_FIN_RETRANS);
-			return CT_PASS;
+		/* (A FIN at another number was refused before anything.) */
+		count(SYNFIN_C_CT_FIN_RETRANS);
+		/* Sent again from LAST-ACK: the ACK we saw never reached this
+		 * side (a bad checksum, say), whose socket still waits for one.
+		 */
+		if (s->state == SF_TCP_CLOSED && (s->flags & SF_CT_FIN_ACKED)) {
+			s->flags &= ~SF_CT_FIN_ACKED;
+			s->state = SF_TCP_LAST_ACK;
 		}
-		count(SYNFIN_C_CT_FIN_INVALID);
-		return CT_DROP;
+		return;
 	}
 	s->flags |= SF_CT_FIN_SENT;
 	s->fin_seq = fin_seq;
@@ -139,7 +143,6 @@ static __always_inline int ct_on_fin(struct synfin_ct_entry *e, int from,
 		ct_set_state(s, SF_TCP_FIN_WAIT_1);
 		e->closer = from;
 	}
-	return CT_PASS;
 }
 
 /* RFC 5961 in spirit: a RST from the remote side must fall in the local
@@ -155,7 +158,8 @@ static __always_inline int ct_rst_ok(const struct synfin_ct_entry *e, int from,
 
 	if (from == SF_SIDE_LOCAL || !(s->flags & SF_CT_SEQ_KNOWN))
 		return 1;
-	return seq - (s->next_seq - 1) <= wnd;
+	/* A zero window still takes a RST at rcv_nxt. */
+	return seq - (s->next_seq - 1) <= (wnd ? wnd : 1);
 }
 
 /* One segment from `from` through the state machine. */
@@ -167,7 +171,10 @@ static __always_inline int ct_on_segment(struct synfin_ct_entry *e, int from,
 	__u32 seq = bpf_ntohl(p->seq), ack = bpf_ntohl(p->ack_seq);
 	__u32 len = p->payload_len, end;
 	__u8 fl = p->tcp_flags;
-	int closed = e->state == SF_TCP_TIME_WAIT || e->state == SF_TCP_CLOSED;
+	__u32 fin_seq = seq + len + ((fl & TCP_FLAG_SYN) ? 1 : 0);
+	/* Closed from both ends' view: what comes now is late. */
+	int closed = (s->state == SF_TCP_TIME_WAIT || s->state == SF_TCP_CLOSED) &&
+		     (r->state == SF_TCP_TIME_WAIT || r->state == SF_TCP_CLOSED);
 
 	e->last_ns = bpf_ktime_get_coarse_ns();
 	__sync_fetch_and_add(&s->packets, 1);
@@ -191,6 +198,13 @@ static __always_inline int ct_on_segment(struct synfin_ct_entry *e, int from,
 		return CT_PASS;
 	}
 
+	/* A FIN contradicting this side's earlier one changes nothing. */
+	if ((fl & TCP_FLAG_FIN) && (s->flags & SF_CT_FIN_SENT) &&
+	    fin_seq != s->fin_seq) {
+		count(SYNFIN_C_CT_FIN_INVALID);
+		return CT_DROP;
+	}
+
 	/* Data past this side's FIN. */
 	if ((s->flags & SF_CT_FIN_SENT) && len &&
 	    seq_after(seq + len, s->fin_seq) && !(fl & TCP_FLAG_FIN)) {
@@ -202,12 +216,9 @@ static __always_inline int ct_on_segment(struct synfin_ct_entry *e, int from,
 	    !(r->flags & SF_CT_FIN_ACKED) && ack == r->fin_seq + 1)
 		ct_on_fin_acked(e, s, r);
 
-	if (fl & TCP_FLAG_FIN) {
-		/* In a GSO segment the FIN follows the last byte. */
-		if (ct_on_fin(e, from, s, r,
-			      seq + len + ((fl & TCP_FLAG_SYN) ? 1 : 0)) == CT_DROP)
-			return CT_DROP;
-	}
+	/* In a GSO segment the FIN follows the last byte. */
+	if (fl & TCP_FLAG_FIN)
+		ct_on_fin(e, from, s, r, fin_seq);
 
 	end = seq + len + ((fl & TCP_FLAG_SYN) ? 1 : 0) +
 	      ((fl & TCP_FLAG_FIN) ? 1 : 0);

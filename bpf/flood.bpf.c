@@ -10,7 +10,7 @@
 #include <bpf/bpf_endian.h>
 #include "parse.h"
 #include "csum.h"
-#include "flood.h"
+#include "synfin_flood.h"
 
 /* Set through the skeleton before load. */
 const volatile struct flood_tmpl tmpl[FLOOD_NTMPL];

@@ -291,6 +291,8 @@ static __always_inline void ct_track_cookie(const struct synfin_ct_key *k,
 	e.side[SF_SIDE_LOCAL].flags = SF_CT_SEQ_KNOWN;
 	/* Until the kernel speaks, the window our SYN-ACK offered. */
 	e.side[SF_SIDE_LOCAL].window = cfg->window;
+	e.side[SF_SIDE_REMOTE].window = (__u32)bpf_ntohs(p->window)
+					<< (e.side[SF_SIDE_REMOTE].wscale & 15);
 	e.side[SF_SIDE_REMOTE].packets = 1;
 	e.side[SF_SIDE_REMOTE].bytes = p->payload_len;
 	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY)) {
@@ -423,7 +425,7 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 	int cookie_ack = (fl & (TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_RST)) ==
 			 TCP_FLAG_ACK;
 	__u32 state;
-	int local_gone, ck = -1;
+	int local_gone, again, ck = -1;
 
 	if (!cfg)
 		return XDP_PASS;
@@ -433,19 +435,28 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 		/* A new connection on a TIME-WAIT tuple, or a cookie ACK the
 		 * kernel hasn't answered yet (handed over again).
 		 */
-		if (cookie_ack &&
-		    (e->state == SF_TCP_TIME_WAIT ||
-		     (e->origin == SF_CT_COOKIE && !e->side[SF_SIDE_LOCAL].packets)) &&
+		/* A new connection on a TIME-WAIT tuple: a valid cookie, and an
+		 * ISN after the old connection's last sequence number (a late
+		 * copy of the old cookie ACK is not one).
+		 */
+		if (cookie_ack && e->state == SF_TCP_TIME_WAIT &&
+		    seq_after(bpf_ntohl(p->seq), e->side[SF_SIDE_REMOTE].next_seq) &&
 		    !(ck = cookie_ack_check(ctx, p, cfg, &m))) {
-			if (e->state != SF_TCP_TIME_WAIT)
-				return cookie_ack_pass(ctx, &m,
-						       SYNFIN_C_ACK_COOKIE_AGAIN);
 			ct_track_cookie(&k, p, &m, cfg, 1);
 			return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_VALID);
 		}
+		/* Until the kernel answers, a segment at the cookie's sequence
+		 * number is handed over again: the first may have been lost
+		 * (a full accept queue drops it).
+		 */
+		again = cookie_ack && e->origin == SF_CT_COOKIE &&
+			!e->side[SF_SIDE_LOCAL].packets &&
+			!(ck = cookie_ack_check(ctx, p, cfg, &m));
 		local_gone = e->side[SF_SIDE_LOCAL].state == SF_TCP_CLOSED;
 		if (ct_on_segment(e, SF_SIDE_REMOTE, p) == CT_DROP)
 			return XDP_DROP;
+		if (again)
+			return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_AGAIN);
 		/* Late segments after the local socket closed: absorbed. */
 		if (local_gone)
 			return XDP_DROP;

@@ -10,6 +10,7 @@
 #include "ports.h"
 #include "control.h"
 #include "config.h"
+#include "metrics.h"
 
 void config_defaults(struct config *c)
 {
@@ -247,6 +248,13 @@ int config_set(struct config *c, const char *section, const char *name,
 			snprintf(err, errlen, "%s is longer than %zu characters", name,
 				 k->size - 1);
 			return -1;
+		}
+		if (field == c->metrics_listen && *value) {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+
+			if (metrics_parse_listen(value, &ss, &sl, err, errlen))
+				return -1;
 		}
 		strcpy(field, value);
 		return 0;

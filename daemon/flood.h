@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <pthread.h>
 #include <linux/types.h>
-#include "flood.h"
+#include "synfin_flood.h"
 
 #define FLOOD_EXIT_RUNTIME 1
 #define FLOOD_EXIT_USAGE 2

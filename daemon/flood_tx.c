@@ -18,10 +18,21 @@
 #include <bpf/bpf.h>
 #include "flood.h"
 
-#define LIVE_CHUNK 8192		/* frames per BPF_PROG_RUN call, unpaced */
+#define NSEC 1000000000ull
+/* A BPF_PROG_RUN of more than one frame adds the program to the XDP
+ * dispatcher and removes it again, each with a synchronize_rcu(): some
+ * 25 ms a call when no other thread's call overlaps it. So unpaced calls
+ * last about LIVE_CALL_NS, and paced ones send one frame (no dispatcher
+ * change) up to LIVE_SMOOTH_PPS, above that bursts of LIVE_BURST_NS.
+ */
+#define LIVE_CALL_NS (NSEC / 5)
+#define LIVE_SMOOTH_PPS 20000
+#define LIVE_BURST_NS (NSEC / 10)
+#define LIVE_FIRST 65536	/* frames in the first unpaced call */
+#define LIVE_MIN 64
+#define LIVE_MAX (1u << 24)
 #define PACKET_BATCH 64		/* frames per sendmmsg() */
-#define PACE_SLICE_NS 1000000ull	/* paced: about one call per ms */
-#define MAX_SLEEP_NS 100000000ull	/* wake every 100 ms to see a stop */
+#define MAX_SLEEP_NS (NSEC / 10)	/* wake every 100 ms to see a stop */
 #define BUSY_SLEEP_NS 50000	/* the device's queue is full */
 
 struct packet_tx {
@@ -38,13 +49,12 @@ __u64 flood_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
 static void sleep_until(__u64 ns)
 {
-	struct timespec ts = { .tv_sec = ns / 1000000000ull,
-			       .tv_nsec = ns % 1000000000ull };
+	struct timespec ts = { .tv_sec = ns / NSEC, .tv_nsec = ns % NSEC };
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
@@ -55,7 +65,7 @@ static void sleep_until(__u64 ns)
  */
 static __u64 pace_ns(__u64 sent, __u64 rate)
 {
-	return sent / rate * 1000000000ull + sent % rate * 1000000000ull / rate;
+	return sent / rate * NSEC + sent % rate * NSEC / rate;
 }
 
 static int live_run(const struct flood_run *run, __u32 n)
@@ -156,7 +166,7 @@ static void *worker_main(void *arg)
 	struct flood_worker *w = arg;
 	struct flood_run *run = w->run;
 	struct packet_tx *ptx = NULL;
-	__u64 sent = 0, start, now, due, chunk, n;
+	__u64 sent = 0, start, now, due, chunk, n, call_ns, pps = 0;
 	cpu_set_t set;
 	int ret = 0;
 
@@ -175,9 +185,15 @@ static void *worker_main(void *arg)
 			goto out;
 		}
 	}
-	chunk = run->mode == FLOOD_MODE_LIVE ? LIVE_CHUNK : PACKET_BATCH;
-	if (w->rate && w->rate * PACE_SLICE_NS / 1000000000ull < chunk)
-		chunk = w->rate * PACE_SLICE_NS / 1000000000ull ?: 1;
+	if (run->mode == FLOOD_MODE_PACKET)
+		chunk = w->rate && w->rate < 1000 * PACKET_BATCH ? w->rate / 1000 ?: 1
+								 : PACKET_BATCH;
+	else if (!w->rate)
+		chunk = LIVE_FIRST;
+	else if (w->rate <= LIVE_SMOOTH_PPS)
+		chunk = 1;
+	else
+		chunk = w->rate * LIVE_BURST_NS / NSEC;
 
 	start = flood_now_ns();
 	for (;;) {
@@ -200,12 +216,24 @@ static void *worker_main(void *arg)
 			}
 		}
 		n = chunk;
+		/* Unpaced live calls end near the deadline, not long after. */
+		if (run->mode == FLOOD_MODE_LIVE && !w->rate && run->deadline_ns && pps &&
+		    n > pps * (run->deadline_ns - now) / NSEC)
+			n = pps * (run->deadline_ns - now) / NSEC ?: 1;
 		if (w->quota && n > w->quota - sent)
 			n = w->quota - sent;
 		if (run->mode == FLOOD_MODE_LIVE)
 			ret = live_run(run, n);
 		else
 			ret = packet_send(ptx, run, n);
+		if (run->mode == FLOOD_MODE_LIVE && !w->rate && ret > 0) {
+			/* The next call's size from this one's rate. */
+			call_ns = flood_now_ns() - now;
+			pps = call_ns ? ret * NSEC / call_ns : 0;
+			if (pps && n == chunk)
+				chunk = pps * LIVE_CALL_NS / NSEC;
+			chunk = chunk < LIVE_MIN ? LIVE_MIN : chunk > LIVE_MAX ? LIVE_MAX : chunk;
+		}
 		if (ret < 0) {
 			w->err = ret;
 			w->err_what = run->mode == FLOOD_MODE_LIVE ?

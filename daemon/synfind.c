@@ -27,6 +27,7 @@
 #include "expiry.h"
 #include "daemon.h"
 #include "control.h"
+#include "metrics.h"
 
 #define EXIT_USAGE 2
 #define SWEEP_INTERVAL_S 1
@@ -381,7 +382,8 @@ static void maybe_rotate(struct daemon *d, __u64 *rotated_counter)
 		return;
 	}
 	*rotated_counter = now;
-	d->secret_ns = monotonic_ns();
+	/* The metrics thread reads it. */
+	__atomic_store_n(&d->secret_ns, monotonic_ns(), __ATOMIC_RELAXED);
 	pr_debug("rotated the cookie secret for counter %llu", (unsigned long long)now + 1);
 }
 
@@ -485,6 +487,7 @@ int main(int argc, char **argv)
 	static struct daemon d;
 	static struct options o;
 	struct pins pins = { .lock_fd = -1 };
+	struct metrics *mx = NULL;
 	char err[512];
 	sigset_t mask;
 	int i, n, keep, cfd = -1, ret = 1;
@@ -556,6 +559,20 @@ int main(int argc, char **argv)
 			goto err_detach;
 		}
 	}
+	if (d.conf.metrics_listen[0]) {
+		struct metrics_source ms = {
+			.counters_fd = bpf_map__fd(d.skel->maps.counters),
+			.conntrack_fd = bpf_map__fd(d.skel->maps.conntrack),
+			.ct_size = d.ct_size,
+			.started_ns = d.started_ns,
+			.secret_ns = &d.secret_ns,
+		};
+
+		mx = metrics_start(d.conf.metrics_listen, &ms);
+		if (!mx)
+			goto err_detach;
+		pr_info("metrics on http://%s/metrics", d.conf.metrics_listen);
+	}
 	ports_format(&d.ports, err, sizeof(err));
 	for (i = 0; i < d.natt; i++)
 		pr_info("attached to %s (XDP %s mode%s), protecting ports %s, MSS %u/%u, wscale %u, conntrack map id %u%s",
@@ -568,6 +585,7 @@ int main(int argc, char **argv)
 	ret = run(&d, &o, cfd) ? 1 : 0;
 	print_counters(d.skel);
 err_detach:
+	metrics_stop(mx);
 	/* Kept: asked for, or a failed start over pins someone kept. */
 	keep = (d.conf.keep_attached && !ret) || (ret && d.pins_reused);
 	/* XDP before TC, interface by interface, in reverse. */

@@ -71,9 +71,10 @@ tb_up() {
 synfind_start() {
 	SYNFIND_LOG=$TB_TMP/synfind.log
 	SYNFIND_SOCK=$TB_TMP/synfind.sock
+	# Fds 7-9 are the tests' pipes: synfind must not hold them open.
 	ip netns exec "$NS_S" "$BUILD/synfind" --iface "$VS" --socket "$SYNFIND_SOCK" \
 		--pin-dir "$TB_PIN" "$@" \
-		>"$TB_TMP/synfind.out" 2>"$SYNFIND_LOG" &
+		>"$TB_TMP/synfind.out" 2>"$SYNFIND_LOG" 7>&- 8>&- 9>&- &
 	SYNFIND_PID=$!
 	TB_PIDS+=("$SYNFIND_PID")
 	local i

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+/* synfin-flood: spoofed TCP floods (SYN, ACK, FIN, RST or all four in
+ * turn) for synfin's tests and demo, sent only to and from the
+ * benchmarking ranges. BPF_PROG_RUN in live-frames mode builds and sends
+ * the frames in the kernel; where the kernel can't, an AF_PACKET socket
+ * sends frames built here.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include "flood.h"
+#include "flood.skel.h"
+
+#define MAX_THREADS 256
+#define DEFAULT_PORT 80
+#define DEFAULT_DURATION_S 10.0
+
+int flood_json;
+static int verbose;
+
+static const char *const type_names[FLOOD_TYPE__MAX] = {
+	[FLOOD_SYN] = "syn", [FLOOD_ACK] = "ack", [FLOOD_FIN] = "fin",
+	[FLOOD_RST] = "rst", [FLOOD_MIXED] = "mixed",
+};
+static const char *const mode_names[] = {
+	[FLOOD_MODE_LIVE] = "live-frames", [FLOOD_MODE_PACKET] = "af_packet",
+};
+
+/* One table gives getopt's options and the help text. */
+enum opt_id {
+	OPT_IFACE = 256, OPT_DST_MAC, OPT_DST, OPT_SRC, OPT_TYPE, OPT_RATE,
+	OPT_COUNT, OPT_DURATION, OPT_THREADS, OPT_JSON, OPT_MODE, OPT_VERBOSE,
+	OPT_HELP,
+};
+
+static const struct flood_opt {
+	const char *name;
+	int id;
+	const char *arg;	/* NULL: a flag */
+	const char *help;	/* NULL: not in the help text */
+} opt_table[] = {
+	{ "iface", OPT_IFACE, "IF", "interface to send from (required)" },
+	{ "dst-mac", OPT_DST_MAC, "MAC", "the receiver's MAC address (required)" },
+	{ "dst", OPT_DST, "ADDR[:PORT]",
+	  "destination, IPv4 or [IPv6]; port 80 unless given (required)" },
+	{ "src", OPT_SRC, "CIDR",
+	  "source addresses drawn from here (default: the interface's subnet)" },
+	{ "type", OPT_TYPE, "TYPE", "syn, ack, fin, rst, or mixed: all four in turn (default syn)" },
+	{ "rate", OPT_RATE, "PPS", "frames per second, 0 as fast as possible (default 0)" },
+	{ "count", OPT_COUNT, "N", "stop after N frames, 0 no limit (default 0)" },
+	{ "duration", OPT_DURATION, "S", "stop after S seconds, 0 no limit (default 10)" },
+	{ "threads", OPT_THREADS, "N", "generator threads, each pinned to a CPU (default 1)" },
+	{ "json", OPT_JSON, NULL, "JSON lines on stdout, and JSON errors" },
+	/* Forces a sender, to test the fallback: live-frames or af_packet. */
+	{ "mode", OPT_MODE, "MODE", NULL },
+	{ "verbose", OPT_VERBOSE, NULL, "libbpf's messages too" },
+	{ "help", OPT_HELP, NULL, "this text" },
+};
+#define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+
+struct flood_cfg {
+	const char *iface, *dst_mac, *dst, *src;
+	enum flood_type type;
+	enum flood_mode mode;
+	__u64 rate, count;
+	double duration;
+	int threads;
+};
+
+static void vreport(const char *key, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (flood_json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, key, json_object_new_string(buf));
+		fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		fprintf(stderr, "synfin-flood: %s%s\n", strcmp(key, "error") ? "warning: " : "", buf);
+	}
+}
+
+void flood_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("error", fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void flood_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("warning", fmt, ap);
+	va_end(ap);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (!verbose)
+		return 0;
+	fputs("libbpf: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void usage(FILE *f)
+{
+	char left[64];
+	size_t i;
+
+	fprintf(f, "Usage: synfin-flood --iface IF --dst-mac MAC --dst ADDR[:PORT] [OPTIONS]\n\n");
+	for (i = 0; i < NOPTS; i++) {
+		if (!opt_table[i].help)
+			continue;
+		snprintf(left, sizeof(left), "--%s%s%s", opt_table[i].name,
+			 opt_table[i].arg ? " " : "", opt_table[i].arg ?: "");
+		fprintf(f, "  %-22s %s\n", left, opt_table[i].help);
+	}
+	fprintf(f, "\nDestinations and sources must lie in 198.18.0.0/15 or 2001:db8::/32.\n"
+		   "Prints a line a second and a summary; exit status 0 done, 1 a send failed,\n"
+		   "2 usage or refused.\n");
+}
+
+static int parse_u64(const char *s, const char *what, __u64 hi, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || !*s || *end || *s == '-' || v > hi) {
+		flood_err("Bad --%s '%s': want a number from 0 to %llu", what, s,
+			  (unsigned long long)hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
+{
+	struct option longopts[NOPTS + 1] = {};
+	double d;
+	__u64 v;
+	char *end;
+	size_t i;
+	int opt, t;
+
+	for (i = 0; i < NOPTS; i++) {
+		longopts[i].name = opt_table[i].name;
+		longopts[i].has_arg = opt_table[i].arg ? required_argument : no_argument;
+		longopts[i].val = opt_table[i].id;
+	}
+	/* JSON errors from the first one on, wherever --json stands. */
+	for (t = 1; t < argc && strcmp(argv[t], "--"); t++)
+		if (!strcmp(argv[t], "--json"))
+			flood_json = 1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->type = FLOOD_SYN;
+	cfg->mode = FLOOD_MODE_LIVE;
+	cfg->duration = DEFAULT_DURATION_S;
+	cfg->threads = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_IFACE:
+			cfg->iface = optarg;
+			break;
+		case OPT_DST_MAC:
+			cfg->dst_mac = optarg;
+			break;
+		case OPT_DST:
+			cfg->dst = optarg;
+			break;
+		case OPT_SRC:
+			cfg->src = optarg;
+			break;
+		case OPT_TYPE:
+			for (t = 0; t < FLOOD_TYPE__MAX && strcmp(optarg, type_names[t]); t++)
+				;
+			if (t == FLOOD_TYPE__MAX) {
+				flood_err("Bad --type '%s': want syn, ack, fin, rst or mixed", optarg);
+				return -1;
+			}
+			cfg->type = t;
+			break;
+		case OPT_RATE:
+			if (parse_u64(optarg, "rate", 1000000000ull, &cfg->rate))
+				return -1;
+			break;
+		case OPT_COUNT:
+			if (parse_u64(optarg, "count", 1ull << 48, &cfg->count))
+				return -1;
+			break;
+		case OPT_DURATION:
+			errno = 0;
+			d = strtod(optarg, &end);
+			if (errno || !*optarg || *end || !(d >= 0 && d <= 86400)) {
+				flood_err("Bad --duration '%s': want seconds from 0 to 86400", optarg);
+				return -1;
+			}
+			cfg->duration = d;
+			break;
+		case OPT_THREADS:
+			if (parse_u64(optarg, "threads", MAX_THREADS, &v))
+				return -1;
+			if (!v) {
+				flood_err("Bad --threads '0': want 1 to %d", MAX_THREADS);
+				return -1;
+			}
+			cfg->threads = v;
+			break;
+		case OPT_JSON:
+			flood_json = 1;
+			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "live-frames")) {
+				cfg->mode = FLOOD_MODE_LIVE;
+			} else if (!strcmp(optarg, "af_packet")) {
+				cfg->mode = FLOOD_MODE_PACKET;
+			} else {
+				flood_err("Bad --mode '%s': want live-frames or af_packet", optarg);
+				return -1;
+			}
+			break;
+		case OPT_VERBOSE:
+			verbose = 1;
+			break;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case ':':
+			flood_err("Option '%s' needs an argument (see --help)", argv[optind - 1]);
+			return -1;
+		default:
+			flood_err("Unknown option '%s' (see --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		flood_err("Unexpected argument '%s' (see --help)", argv[optind]);
+		return -1;
+	}
+	if (!cfg->iface || !cfg->dst_mac || !cfg->dst) {
+		flood_err("Missing --%s (see --help)",
+			  !cfg->iface ? "iface" : !cfg->dst_mac ? "dst-mac" : "dst");
+		return -1;
+	}
+	if (!cfg->count && cfg->duration == 0) {
+		flood_err("Refusing --count 0 with --duration 0: the flood would never stop");
+		return -1;
+	}
+	return 0;
+}
+
+/* Addresses, the safety check, and the templates. */
+static int build_spec(const struct flood_cfg *cfg, const struct flood_iface *ifc,
+		      struct flood_spec *spec, struct flood_tmpl *tmpl)
+{
+	struct flood_net dst, src;
+	__u16 port = DEFAULT_PORT;
+	char buf[64];
+	int t;
+
+	memset(spec, 0, sizeof(*spec));
+	if (flood_parse_mac(cfg->dst_mac, spec->dst_mac) ||
+	    flood_parse_dst(cfg->dst, &dst, &port))
+		return -1;
+	if (!flood_net_is_test(&dst)) {
+		flood_err("Refusing --dst %s: not in 198.18.0.0/15 or 2001:db8::/32", cfg->dst);
+		return -1;
+	}
+	if (cfg->src) {
+		if (flood_parse_cidr(cfg->src, &src))
+			return -1;
+	} else if (flood_iface_subnet(cfg->iface, dst.ipv6, &src)) {
+		flood_err("'%s' has no IPv%d address to draw sources from: give --src",
+			  cfg->iface, dst.ipv6 ? 6 : 4);
+		return -1;
+	}
+	if (src.ipv6 != dst.ipv6) {
+		flood_err("--src %s and --dst %s are of different families",
+			  flood_net_str(&src, buf, sizeof(buf)), cfg->dst);
+		return -1;
+	}
+	if (!flood_net_is_test(&src)) {
+		flood_err("Refusing %s %s: not inside 198.18.0.0/15 or 2001:db8::/32",
+			  cfg->src ? "--src" : "the interface's subnet",
+			  flood_net_str(&src, buf, sizeof(buf)));
+		return -1;
+	}
+
+	spec->ipv6 = dst.ipv6;
+	memcpy(spec->src_mac, ifc->mac, 6);
+	memcpy(spec->saddr, src.addr, sizeof(spec->saddr));
+	memcpy(spec->daddr, dst.addr, sizeof(spec->daddr));
+	flood_net_mask(&src, spec->src_hostmask);
+	spec->dport = port;
+	spec->mss = ifc->mtu - (dst.ipv6 ? 60 : 40);
+	if (ifc->mtu < 1280)
+		spec->mss = dst.ipv6 ? 1220 : 536;
+	for (t = 0; t < FLOOD_NTMPL; t++)
+		flood_tmpl_build(spec, t, &tmpl[t]);
+	return 0;
+}
+
+/* Loads the generator and probes live-frames mode; on failure fills why. */
+static struct flood *live_setup(const struct flood_cfg *cfg, const struct flood_spec *spec,
+				const struct flood_tmpl *tmpl, struct flood_run *run,
+				char *why, size_t len)
+{
+	struct flood *skel;
+	int err;
+
+	if (flood_iface_xdp_xmit(run->ifindex) == 0) {
+		snprintf(why, len, "'%s' doesn't transmit XDP frames (on veth: the peer "
+			 "needs an XDP program or GRO)", cfg->iface);
+		return NULL;
+	}
+	skel = flood__open();
+	if (!skel) {
+		snprintf(why, len, "couldn't open the BPF object: %s (%d)", strerror(errno), -errno);
+		return NULL;
+	}
+	memcpy(skel->rodata->tmpl, tmpl, sizeof(skel->rodata->tmpl));
+	memcpy(skel->rodata->src_hostmask, spec->src_hostmask,
+	       sizeof(skel->rodata->src_hostmask));
+	skel->rodata->flood_type = cfg->type;
+	skel->rodata->ipv6 = spec->ipv6;
+	err = flood__load(skel);
+	if (err) {
+		snprintf(why, len, "couldn't load the generator: %s (%d)%s", strerror(-err), err,
+			 verbose ? "" : " (--verbose shows the verifier's log)");
+		goto err_destroy;
+	}
+	run->prog_fd = bpf_program__fd(skel->progs.flood_xmit);
+	err = flood_live_probe(run, &skel->bss->dry_run);
+	if (err) {
+		snprintf(why, len, "BPF_PROG_RUN with BPF_F_TEST_XDP_LIVE_FRAMES failed: %s (%d)",
+			 strerror(-err), err);
+		goto err_destroy;
+	}
+	return skel;
+err_destroy:
+	flood__destroy(skel);
+	return NULL;
+}
+
+static void print_line(json_object *o, const char *text)
+{
+	if (flood_json)
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	else
+		puts(text);
+	fflush(stdout);
+	json_object_put(o);
+}
+
+static __u64 total_sent(struct flood_worker *w, int n)
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += atomic_load_explicit(&w[i].sent, memory_order_relaxed);
+	return sum;
+}
+
+/* A line a second until every worker is done; signals stop them. */
+static void report_loop(struct flood_run *run, struct flood_worker *w, int n,
+			int sig_fd, __u64 start)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = sig_fd, .events = POLLIN },
+		{ .fd = run->done_fd, .events = POLLIN },
+	};
+	__u64 next = start + 1000000000ull, prev = 0, total, now, done;
+	struct signalfd_siginfo si;
+	char text[128];
+	int running = n, tick = 0;
+	json_object *o;
+
+	while (running > 0) {
+		now = flood_now_ns();
+		if (poll(pfd, 2, next > now ? (next - now + 999999) / 1000000 : 0) < 0 &&
+		    errno != EINTR)
+			break;
+		if ((pfd[0].revents & POLLIN) && read(sig_fd, &si, sizeof(si)) > 0)
+			atomic_store(&run->stop, 1);
+		if ((pfd[1].revents & POLLIN) && read(run->done_fd, &done, sizeof(done)) > 0)
+			running -= done;
+		now = flood_now_ns();
+		if (now >= next) {
+			total = total_sent(w, n);
+			tick++;
+			snprintf(text, sizeof(text), "t=%ds sent/s=%llu total=%llu", tick,
+				 (unsigned long long)(total - prev), (unsigned long long)total);
+			o = json_object_new_object();
+			json_object_object_add(o, "t", json_object_new_int(tick));
+			json_object_object_add(o, "sent_per_s", json_object_new_int64(total - prev));
+			json_object_object_add(o, "total", json_object_new_int64(total));
+			print_line(o, text);
+			prev = total;
+			next += 1000000000ull;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct flood_tmpl tmpl[FLOOD_NTMPL];
+	struct flood_worker *workers = NULL;
+	struct flood_run run = {};
+	struct flood *skel = NULL;
+	struct flood_cfg cfg;
+	struct flood_iface ifc;
+	struct flood_spec spec;
+	__u64 start, end = 0, total;
+	int i, ncpu = 0, sig_fd = -1, ret = FLOOD_EXIT_USAGE, failed = 0;
+	int cpus[CPU_SETSIZE];
+	char why[256], text[160];
+	cpu_set_t allowed;
+	sigset_t mask;
+	double secs;
+	json_object *o;
+
+	if (parse_args(argc, argv, &cfg) || flood_iface_get(cfg.iface, &ifc) ||
+	    build_spec(&cfg, &ifc, &spec, tmpl))
+		return FLOOD_EXIT_USAGE;
+	libbpf_set_print(libbpf_print);
+
+	run.type = cfg.type;
+	run.ifindex = ifc.ifindex;
+	run.spec = &spec;
+	run.tmpl = tmpl;
+	/* The longest frame the type needs: the program shortens it. */
+	i = cfg.type == FLOOD_MIXED ? FLOOD_SYN : (int)cfg.type;
+	run.frame = tmpl[i].frame;
+	run.frame_len = tmpl[i].len;
+	run.mode = cfg.mode;
+	if (run.mode == FLOOD_MODE_LIVE) {
+		skel = live_setup(&cfg, &spec, tmpl, &run, why, sizeof(why));
+		if (!skel) {
+			flood_warn("live-frames mode unavailable: %s; falling back to AF_PACKET "
+				   "with PACKET_QDISC_BYPASS", why);
+			run.mode = FLOOD_MODE_PACKET;
+		}
+	}
+
+	/* Fewer threads than frames or frames per second: no idle ones. */
+	if (cfg.count && cfg.count < (__u64)cfg.threads)
+		cfg.threads = cfg.count;
+	if (cfg.rate && cfg.rate < (__u64)cfg.threads)
+		cfg.threads = cfg.rate;
+	workers = calloc(cfg.threads, sizeof(*workers));
+	run.done_fd = eventfd(0, EFD_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	/* Blocked before the threads start, so they inherit it: a signal
+	 * never interrupts BPF_PROG_RUN, whose count would then be lost.
+	 */
+	if (!workers || run.done_fd < 0 || pthread_sigmask(SIG_BLOCK, &mask, NULL) ||
+	    (sig_fd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		flood_err("Couldn't set up the threads: %s (%d)", strerror(errno), -errno);
+		ret = FLOOD_EXIT_RUNTIME;
+		goto err_free;
+	}
+	if (!sched_getaffinity(0, sizeof(allowed), &allowed))
+		for (i = 0; i < CPU_SETSIZE; i++)
+			if (CPU_ISSET(i, &allowed))
+				cpus[ncpu++] = i;
+
+	start = flood_now_ns();
+	if (cfg.duration > 0)
+		run.deadline_ns = start + (__u64)(cfg.duration * 1e9);
+	for (i = 0; i < cfg.threads; i++) {
+		struct flood_worker *w = &workers[i];
+
+		w->run = &run;
+		w->cpu = ncpu ? cpus[i % ncpu] : -1;
+		w->quota = cfg.count / cfg.threads + ((__u64)i < cfg.count % cfg.threads);
+		w->rate = cfg.rate / cfg.threads + ((__u64)i < cfg.rate % cfg.threads);
+		ret = flood_worker_start(w);
+		if (ret) {
+			flood_err("Couldn't start thread %d: %s (%d)", i, strerror(-ret), ret);
+			atomic_store(&run.stop, 1);
+			cfg.threads = i;
+			failed = 1;
+			break;
+		}
+	}
+	report_loop(&run, workers, cfg.threads, sig_fd, start);
+
+	for (i = 0; i < cfg.threads; i++) {
+		pthread_join(workers[i].thread, NULL);
+		if (workers[i].end_ns > end)
+			end = workers[i].end_ns;
+	}
+	total = total_sent(workers, cfg.threads);
+	secs = end > start ? (end - start) / 1e9 : 0;
+	snprintf(text, sizeof(text), "total=%llu seconds=%.3f avg_pps=%.0f mode=%s",
+		 (unsigned long long)total, secs, secs > 0 ? total / secs : 0.0,
+		 mode_names[run.mode]);
+	o = json_object_new_object();
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	snprintf(why, sizeof(why), "%.3f", secs);
+	json_object_object_add(o, "seconds", json_object_new_double_s(secs, why));
+	json_object_object_add(o, "avg_pps", json_object_new_int64(secs > 0 ? total / secs : 0));
+	json_object_object_add(o, "mode", json_object_new_string(mode_names[run.mode]));
+	print_line(o, text);
+
+	for (i = 0; i < cfg.threads; i++) {
+		if (!workers[i].err)
+			continue;
+		flood_err("Couldn't %s on '%s': %s (%d)", workers[i].err_what, cfg.iface,
+			  strerror(-workers[i].err), workers[i].err);
+		failed = 1;
+	}
+	ret = failed ? FLOOD_EXIT_RUNTIME : 0;
+err_free:
+	if (sig_fd >= 0)
+		close(sig_fd);
+	if (run.done_fd >= 0)
+		close(run.done_fd);
+	free(workers);
+	flood__destroy(skel);
+	return ret;
+}

@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# synfind as a service: configuration file and overrides, synfinctl,
+# protected ports changed at run time, SIGHUP, the pin-directory lock, and a
+# --keep restart that no connection notices.
+set -u
+source "$(dirname "$0")/lib.sh"
+tb_up
+
+jget() { $PY -c 'import json,sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$1"; }
+
+ip netns exec "$NS_S" $PY "$HERE/tcpcheck.py" server --addr $IP4_S --port 80 --timeout 300 \
+	--stats "$TB_TMP/acc80" >/dev/null &
+TB_PIDS+=($!)
+ip netns exec "$NS_S" $PY "$HERE/tcpcheck.py" server --addr $IP4_S --port 8080 --timeout 300 \
+	--stats "$TB_TMP/acc8080" >/dev/null &
+TB_PIDS+=($!)
+for i in $(seq 50); do [ -s "$TB_TMP/acc80" ] && [ -s "$TB_TMP/acc8080" ] && break; sleep 0.1; done
+client() { in_c $PY "$HERE/tcpcheck.py" client --addr $IP4_S --port "$1" --count "${2:-3}" --timeout 3 >/dev/null; }
+
+# synfinctl without a daemon: one line, exit 1; usage errors exit 2.
+SYNFIND_SOCK=$TB_TMP/synfind.sock
+out=$(ctl status 2>&1); rc=$?
+expect_eq "synfinctl status without synfind: exit" "$rc" 1
+echo "$out" | grep -q "synfind is not running (no socket at $SYNFIND_SOCK)" || fail "message: $out"
+out=$(ctl -j status 2>/dev/null); echo "$out" | grep -q '"error"' || fail "JSON error: $out"
+ctl frobnicate >/dev/null 2>&1; expect_eq "unknown command: exit" "$?" 2
+ctl st >/dev/null 2>&1; expect_eq "ambiguous prefix: exit" "$?" 2
+
+# The file gives interface and ports; --ports on the command line wins.
+cat >"$TB_TMP/synfin.conf" <<CONF
+[daemon]
+interfaces = $VS
+[protect]
+ports = 8080
+[conntrack]
+time_wait_ms = 2000
+CONF
+synfind_start --config "$TB_TMP/synfin.conf" --ports 80 --metrics 127.0.0.1:9469
+expect_eq "ports from the command line" "$(ctl -j ports | jget ports)" 80
+ctl status | grep -q "interface $VS" || fail "status: $(ctl status)"
+expect_eq "status prefix 'statu'" "$(ctl -j statu | jget ports)" 80
+
+# A second synfind on the same pin directory is refused.
+out=$(in_s "$BUILD/synfind" --iface "$VS" --ports 80 --socket "$TB_TMP/second.sock" \
+	--pin-dir "$TB_PIN" 2>&1); rc=$?
+expect_eq "second synfind: exit" "$rc" 2
+echo "$out" | grep -q "Another synfind is running" || fail "second synfind: $out"
+# ... and so is one with its own pin directory: the interface is taken.
+mkdir -p "$TB_BPFFS/other"
+out=$(in_s "$BUILD/synfind" --iface "$VS" --ports 80 --socket "$TB_TMP/second.sock" \
+	--pin-dir "$TB_BPFFS/other" 2>&1); rc=$?
+[ $rc -ne 0 ] || fail "a second synfind attached to $VS"
+info "ok: second synfind on $VS refused: $(echo "$out" | tail -1)"
+
+# Ports at run time: 8080 is unprotected, then protected, then not.
+s0=$(ctl -j stats | jget counters.synack_sent)
+client 8080
+expect_eq "SYN-ACKs for unprotected 8080" "$(ctl -j stats | jget counters.synack_sent)" "$s0"
+ctl ports add 8080 >/dev/null || fail "ports add"
+expect_eq "ports after add" "$(ctl -j ports | jget ports)" "80,8080"
+client 8080
+expect_eq "SYN-ACKs for protected 8080" "$(ctl -j stats | jget counters.synack_sent)" "$((s0 + 3))"
+ctl ports del 8080 >/dev/null || fail "ports del"
+out=$(ctl ports set 0 2>&1); expect_eq "ports set 0: exit" "$?" 1
+echo "$out" | grep -q "bad port list" || fail "ports set 0: $out"
+out=$(ctl ports add 2>&1); expect_eq "ports add without a list: exit" "$?" 2
+expect_eq "ports after the refusals" "$(ctl -j ports | jget ports)" 80
+
+# Prometheus metrics, in the server's namespace.
+in_s curl -sf http://127.0.0.1:9469/metrics >"$TB_TMP/metrics" || fail "metrics endpoint"
+grep -q "^synfin_synack_sent_total $(ctl -j stats | jget counters.synack_sent)\$" "$TB_TMP/metrics" ||
+	fail "metrics: $(grep synack_sent "$TB_TMP/metrics")"
+grep -q '^synfin_conntrack_state{state="TIME-WAIT"} ' "$TB_TMP/metrics" || fail "no state gauge"
+grep -q '^# HELP synfin_syn_seen_total SYNs to protected ports$' "$TB_TMP/metrics" || fail "no HELP"
+info "ok: metrics ($(grep -c '^synfin_' "$TB_TMP/metrics") samples)"
+out=$(in_s "$BUILD/synfind" --iface "$VS" --ports 80 --metrics localhost:x 2>&1); rc=$?
+expect_eq "bad --metrics: exit" "$rc" 2
+
+# stats --interval: live rates, bounded by --count.
+ctl stats --interval 1 --count 2 >"$TB_TMP/rates" || fail "stats --interval"
+expect_eq "rate blocks" "$(grep -c '^--- ' "$TB_TMP/rates")" 2
+ctl -j conns >/dev/null || fail "conns"
+out=$(ctl conns --state NOSUCH 2>&1); expect_eq "conns --state NOSUCH: exit" "$?" 1
+
+# SIGHUP: ports and timeouts apply; the interface list needs a restart.
+cat >"$TB_TMP/synfin.conf" <<CONF
+[daemon]
+interfaces = $VS, lo
+[protect]
+ports = 80,8080
+[conntrack]
+time_wait_ms = 1000
+CONF
+kill -HUP "$SYNFIND_PID"
+for i in $(seq 30); do grep -q reloaded "$SYNFIND_LOG" && break; sleep 0.1; done
+grep -q 'interfaces changed, which needs a restart' "$SYNFIND_LOG" || fail "no refusal logged: $(cat "$SYNFIND_LOG")"
+# --ports 80 on the command line still wins over the file.
+expect_eq "ports after SIGHUP (flag wins)" "$(ctl -j ports | jget ports)" 80
+printf '[protect]\nports = 80,70-90\n' >"$TB_TMP/synfin.conf"
+kill -HUP "$SYNFIND_PID"
+for i in $(seq 30); do grep -q 'Reload refused' "$SYNFIND_LOG" && break; sleep 0.1; done
+grep -q "Reload refused.*synfin.conf:2: port 80 is listed twice" "$SYNFIND_LOG" || fail "bad reload: $(tail -2 "$SYNFIND_LOG")"
+synfind_stop
+
+# --keep: stop and start again while a connection runs; it never notices,
+# and new clients are served in between.
+printf '[daemon]\ninterfaces = %s\n[protect]\nports = 80\n' "$VS" >"$TB_TMP/synfin.conf"
+synfind_start --config "$TB_TMP/synfin.conf" --keep
+mkfifo "$TB_TMP/hold.in"
+in_c $PY -c '
+import socket, sys
+c = socket.create_connection((sys.argv[1], 80), timeout=5)
+for line in sys.stdin:
+    c.sendall(line.encode())
+    if c.recv(100) != line.encode():
+        sys.exit("echo failed")
+    print("ok", flush=True)
+' $IP4_S <"$TB_TMP/hold.in" >"$TB_TMP/hold.out" 2>&1 &
+hold_pid=$!
+exec 8>"$TB_TMP/hold.in"
+echo one >&8
+for i in $(seq 50); do grep -q ok "$TB_TMP/hold.out" && break; sleep 0.1; done
+syn0=$(ctl -j stats | jget counters.syn_seen)
+synfind_stop
+in_s ip link show "$VS" | grep -q xdp || fail "--keep: XDP detached at exit"
+echo two >&8
+client 80 5 || fail "new clients while synfind is stopped"
+info "ok: served while synfind was stopped (programs kept attached)"
+synfind_start --config "$TB_TMP/synfin.conf"
+grep -q 'resumed from pins' "$SYNFIND_LOG" || fail "did not resume: $(cat "$SYNFIND_LOG")"
+grep -q 'pinned links updated in place' "$SYNFIND_LOG" || fail "links not updated in place"
+syn1=$(ctl -j stats | jget counters.syn_seen)
+[ "$syn1" -ge "$((syn0 + 5))" ] || fail "counters not kept across the restart: $syn0 -> $syn1"
+info "ok: counters kept across the restart ($syn0 -> $syn1)"
+echo three >&8
+exec 8>&-
+wait $hold_pid || fail "held connection: $(cat "$TB_TMP/hold.out")"
+expect_eq "held connection's echoes" "$(grep -c ok "$TB_TMP/hold.out")" 3
+synfind_stop
+in_s ip link show "$VS" | grep -q xdp && fail "XDP left attached without --keep"
+[ -z "$(ls "$TB_PIN" 2>/dev/null)" ] || fail "pins left: $(ls -R "$TB_PIN")"
+info "ok: detached and pins removed"
+echo "PASS"
