@@ -15,6 +15,43 @@
 
 enum ct_verdict { CT_PASS, CT_DROP };
 
+/* An event for synfind, unless this CPU spent its budget for the second. */
+static __always_inline void ct_event(const struct synfin_ct_key *k,
+				     const struct synfin_ct_entry *e, __u32 type)
+{
+	struct synfin_event_budget *b;
+	struct synfin_event *ev;
+	__u32 zero = 0;
+	__u64 now;
+
+	b = bpf_map_lookup_elem(&event_budget, &zero);
+	if (!b)
+		return;
+	now = bpf_ktime_get_coarse_ns();
+	if (now - b->window_ns >= 1000000000ULL) {
+		b->window_ns = now;
+		b->sent = 0;
+	}
+	if (b->sent >= SYNFIN_EVENTS_PER_S) {
+		count(SYNFIN_C_EVENTS_DROPPED);
+		return;
+	}
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count(SYNFIN_C_EVENTS_DROPPED);
+		return;
+	}
+	b->sent++;
+	ev->ts_ns = now;
+	ev->key = *k;
+	ev->type = type;
+	ev->state = e->state;
+	ev->origin = e->origin;
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+	count(SYNFIN_C_EVENTS_SENT);
+}
+
 /* a after b, modulo 2^32 */
 static __always_inline int seq_after(__u32 a, __u32 b)
 {
@@ -163,7 +200,8 @@ static __always_inline int ct_rst_ok(const struct synfin_ct_entry *e, int from,
 }
 
 /* One segment from `from` through the state machine. */
-static __always_inline int ct_on_segment(struct synfin_ct_entry *e, int from,
+static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
+					 struct synfin_ct_entry *e, int from,
 					 const struct pkt *p)
 {
 	struct synfin_ct_side *s = &e->side[from & 1];
@@ -195,6 +233,7 @@ static __always_inline int ct_on_segment(struct synfin_ct_entry *e, int from,
 		ct_set_state(s, SF_TCP_CLOSED);
 		ct_set_state(r, SF_TCP_CLOSED);
 		e->state = SF_TCP_CLOSED;
+		ct_event(k, e, SF_EV_RESET);
 		return CT_PASS;
 	}
 
@@ -230,6 +269,9 @@ static __always_inline int ct_on_segment(struct synfin_ct_entry *e, int from,
 	ct_sync_state(e);
 	if (closed)
 		count(SYNFIN_C_CT_TW_ABSORBED);
+	else if ((s->state == SF_TCP_TIME_WAIT || s->state == SF_TCP_CLOSED) &&
+		 (r->state == SF_TCP_TIME_WAIT || r->state == SF_TCP_CLOSED))
+		ct_event(k, e, SF_EV_CLOSED);
 	return CT_PASS;
 }
 

@@ -71,6 +71,19 @@ struct {
 	__type(value, __u8);
 } prefixes6 __weak SEC(".maps");
 
+/* Events for synfind's log, rate-limited per CPU by event_budget. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SYNFIN_EVENTS_RING);
+} events __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synfin_event_budget);
+} event_budget __weak SEC(".maps");
+
 static __always_inline void count(enum synfin_counter c)
 {
 	__u32 key = c;

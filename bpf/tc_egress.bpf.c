@@ -39,10 +39,12 @@ static __always_inline void ct_track_kernel(void *data, void *data_end,
 	/* A SYN-ACK's window is never scaled. */
 	e.side[SF_SIDE_LOCAL].window = bpf_ntohs(p->window);
 	e.side[SF_SIDE_LOCAL].packets = 1;
-	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY))
+	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY)) {
 		count(SYNFIN_C_CT_TRACK_FAILED);
-	else
-		count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_KERNEL);
+		return;
+	}
+	count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_KERNEL);
+	ct_event(k, &e, SF_EV_ESTABLISHED);
 }
 
 SEC("tc")
@@ -78,7 +80,7 @@ int tc_synfin_egress(struct __sk_buff *skb)
 		return TC_ACT_NEXT;
 	}
 	if (e && e->state != SF_TCP_CLOSED)
-		ct_on_segment(e, SF_SIDE_LOCAL, &p);
+		ct_on_segment(&k, e, SF_SIDE_LOCAL, &p);
 	return TC_ACT_NEXT;
 }
 

@@ -300,6 +300,7 @@ static __always_inline void ct_track_cookie(const struct synfin_ct_key *k,
 		return;
 	}
 	count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_COOKIE);
+	ct_event(k, &e, SF_EV_ESTABLISHED);
 }
 
 /* Checks a cookie ACK. 0 when valid, with the options in *m; -1 for a bad
@@ -406,10 +407,12 @@ static __always_inline void ct_adopt(const struct synfin_ct_key *k,
 		break;
 	}
 	ct_sync_state(&e);
-	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY))
+	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY)) {
 		count(SYNFIN_C_CT_TRACK_FAILED);
-	else
-		count(SYNFIN_C_CT_ADOPTED);
+		return;
+	}
+	count(SYNFIN_C_CT_ADOPTED);
+	ct_event(k, &e, SF_EV_ADOPTED);
 }
 
 /* A segment that is not a SYN, to a protected port. */
@@ -453,7 +456,7 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 			!e->side[SF_SIDE_LOCAL].packets &&
 			!(ck = cookie_ack_check(ctx, p, cfg, &m));
 		local_gone = e->side[SF_SIDE_LOCAL].state == SF_TCP_CLOSED;
-		if (ct_on_segment(e, SF_SIDE_REMOTE, p) == CT_DROP)
+		if (ct_on_segment(&k, e, SF_SIDE_REMOTE, p) == CT_DROP)
 			return XDP_DROP;
 		if (again)
 			return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_AGAIN);

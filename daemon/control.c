@@ -170,6 +170,8 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 			       json_object_new_int64(d->sweep_cost_ns / 1000));
 	json_object_object_add(o, "expired_total",
 			       json_object_new_int64(d->expired_total));
+	json_object_object_add(o, "evicted_total", json_object_new_int64(d->evicted));
+	json_object_object_add(o, "resumed_from_pins", json_object_new_boolean(d->pins_reused));
 	return o;
 }
 

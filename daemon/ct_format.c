@@ -13,8 +13,8 @@ const char *const synfin_tcp_state_names[SF_TCP__MAX] = {
 };
 
 static const char *const side_names[] = { "remote", "local", "none" };
-static const char *const origin_names[] = { "none", "cookie", "kernel",
-					    "adopted" };
+const char *const synfin_origin_names[4] = { "none", "cookie", "kernel",
+					     "adopted" };
 
 const char *tcp_state_name(unsigned int state)
 {
@@ -38,13 +38,22 @@ int tcp_state_parse(const char *s)
 	return found;
 }
 
-static json_object *addr_port(__u32 family, const __u32 *addr, __be16 port)
+void ct_endpoint_format(const struct synfin_ct_key *k, int local, char *buf,
+			size_t len)
 {
-	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
+	char ip[INET6_ADDRSTRLEN];
 
-	inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, ip, sizeof(ip));
-	snprintf(buf, sizeof(buf), family == 6 ? "[%s]:%u" : "%s:%u", ip,
-		 ntohs(port));
+	inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, local ? k->laddr : k->raddr,
+		  ip, sizeof(ip));
+	snprintf(buf, len, k->family == 6 ? "[%s]:%u" : "%s:%u", ip,
+		 ntohs(local ? k->lport : k->rport));
+}
+
+static json_object *endpoint(const struct synfin_ct_key *k, int local)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	ct_endpoint_format(k, local, buf, sizeof(buf));
 	return json_object_new_string(buf);
 }
 
@@ -76,10 +85,10 @@ json_object *ct_entry_json(const struct synfin_ct_key *k,
 
 	json_object_object_add(o, "state",
 			       json_object_new_string(tcp_state_name(e->state)));
-	json_object_object_add(o, "remote", addr_port(k->family, k->raddr, k->rport));
-	json_object_object_add(o, "local", addr_port(k->family, k->laddr, k->lport));
+	json_object_object_add(o, "remote", endpoint(k, 0));
+	json_object_object_add(o, "local", endpoint(k, 1));
 	json_object_object_add(o, "origin",
-			       json_object_new_string(e->origin < 4 ? origin_names[e->origin] : "?"));
+			       json_object_new_string(e->origin < 4 ? synfin_origin_names[e->origin] : "?"));
 	json_object_object_add(o, "opener",
 			       json_object_new_string(side_names[e->opener < 3 ? e->opener : 2]));
 	json_object_object_add(o, "closer",

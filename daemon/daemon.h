@@ -25,6 +25,12 @@ struct daemon {
 	struct expiry_stats sweep;	/* the last sweep */
 	__u64 sweep_cost_ns;
 	__u64 expired_total;
+	/* Entries the LRU evicted since start: made, less swept, less
+	 * present (measured from the first sweep).
+	 */
+	__u64 evicted;
+	__u64 base_made, base_expired, base_present, warned_ns;
+	int have_base;
 };
 
 #endif

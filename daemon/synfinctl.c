@@ -183,10 +183,10 @@ static int cmd_status(int argc, char **argv)
 		       gets_(a, "name"), gets_(a, "xdp_mode"), geti(a, "ifindex"));
 	}
 	printf("  protected ports   %s\n", gets_(r, "ports"));
-	printf("  connection table  %lld of %lld entries (%.2f%%), %lld expired, last sweep %lld us\n",
+	printf("  connection table  %lld of %lld entries (%.2f%%), %lld expired, %lld evicted, last sweep %lld us\n",
 	       geti(r, "ct_entries"), geti(r, "ct_size"),
 	       geti(r, "ct_size") ? 100.0 * geti(r, "ct_entries") / geti(r, "ct_size") : 0.0,
-	       geti(r, "expired_total"), geti(r, "last_sweep_us"));
+	       geti(r, "expired_total"), geti(r, "evicted_total"), geti(r, "last_sweep_us"));
 	printf("  cookie secret     %lld s old\n", geti(r, "secret_age_ms") / 1000);
 	json_object_put(r);
 	return 0;

@@ -28,6 +28,7 @@
 #include "daemon.h"
 #include "control.h"
 #include "metrics.h"
+#include "events.h"
 
 #define EXIT_USAGE 2
 #define SWEEP_INTERVAL_S 1
@@ -346,6 +347,33 @@ static void reload(struct daemon *d, const struct options *o)
 		o->config, err, c.nprefixes, d->cfg.mss4, d->cfg.mss6, c.time_wait_ms);
 }
 
+/* The LRU evicts silently when the table is full: count it here. */
+static void count_evictions(struct daemon *d, __u64 present)
+{
+	__u64 v[SYNFIN_C__MAX], made, evicted;
+
+	if (stats_sum(bpf_map__fd(d->skel->maps.counters), v))
+		return;
+	made = v[SYNFIN_C_CT_NEW_COOKIE] + v[SYNFIN_C_CT_NEW_KERNEL] +
+	       v[SYNFIN_C_CT_ADOPTED];
+	if (!d->have_base) {
+		d->base_made = made;
+		d->base_expired = d->expired_total;
+		d->base_present = present;
+		d->have_base = 1;
+		return;
+	}
+	evicted = made - d->base_made - (d->expired_total - d->base_expired);
+	evicted = evicted > present - d->base_present ?
+			  evicted - (present - d->base_present) : 0;
+	if (evicted > d->evicted && monotonic_ns() - d->warned_ns > 60 * NS_PER_S) {
+		pr_warn("The connection table is full: %llu entries evicted so far; raise [conntrack] max_entries (now %u)",
+			(unsigned long long)evicted, d->ct_size);
+		d->warned_ns = monotonic_ns();
+	}
+	d->evicted = evicted;
+}
+
 static void sweep(struct daemon *d)
 {
 	struct expiry_stats st;
@@ -356,6 +384,8 @@ static void sweep(struct daemon *d)
 	d->sweep = st;
 	d->sweep_cost_ns = monotonic_ns() - t0;
 	d->expired_total += st.removed;
+	if (!err)
+		count_evictions(d, st.scanned - st.removed);
 	if (err)
 		pr_warn("Couldn't sweep the connection table: %s (%d)", strerror(-err), err);
 	else if (st.removed)
@@ -388,13 +418,14 @@ static void maybe_rotate(struct daemon *d, __u64 *rotated_counter)
 }
 
 /* Runs until SIGINT or SIGTERM. */
-static int run(struct daemon *d, const struct options *o, int cfd)
+static int run(struct daemon *d, const struct options *o, int cfd,
+	       struct events *ev)
 {
 	struct itimerspec its = { .it_interval = { SWEEP_INTERVAL_S, 0 },
 				  .it_value = { SWEEP_INTERVAL_S, 0 } };
 	__u64 rotated = secrets_counter_now(), ticks;
 	struct signalfd_siginfo si;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	sigset_t mask;
 	int sfd, tfd, ret = 0;
 
@@ -413,9 +444,10 @@ static int run(struct daemon *d, const struct options *o, int cfd)
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	pfd[2] = (struct pollfd){ .fd = cfd, .events = POLLIN };
+	pfd[3] = (struct pollfd){ .fd = events_fd(ev), .events = POLLIN };
 
 	for (;;) {
-		if (poll(pfd, 3, -1) < 0) {
+		if (poll(pfd, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("poll: %s", strerror(errno));
@@ -430,6 +462,8 @@ static int run(struct daemon *d, const struct options *o, int cfd)
 		}
 		if (pfd[2].revents & POLLIN)
 			control_serve(cfd, d);
+		if (pfd[3].revents & POLLIN)
+			events_consume(ev);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -488,6 +522,7 @@ int main(int argc, char **argv)
 	static struct options o;
 	struct pins pins = { .lock_fd = -1 };
 	struct metrics *mx = NULL;
+	struct events *ev;
 	char err[512];
 	sigset_t mask;
 	int i, n, keep, cfd = -1, ret = 1;
@@ -582,7 +617,11 @@ int main(int argc, char **argv)
 			map_id(d.skel->maps.conntrack),
 			d.pins_reused ? " (resumed from pins)" : "");
 
-	ret = run(&d, &o, cfd) ? 1 : 0;
+	ev = events_open(bpf_map__fd(d.skel->maps.events));
+	if (!ev)
+		goto err_detach;
+	ret = run(&d, &o, cfd, ev) ? 1 : 0;
+	events_close(ev);
 	print_counters(d.skel);
 err_detach:
 	metrics_stop(mx);

@@ -74,7 +74,10 @@
 	X(CT_RST_INVALID, "ct_rst_invalid",                                    \
 	  "RSTs outside the window, dropped (RFC 5961)")                       \
 	X(CT_RST_UNKNOWN, "ct_rst_unknown",                                    \
-	  "RSTs for no known connection, dropped")
+	  "RSTs for no known connection, dropped")                             \
+	X(EVENTS_SENT, "events_sent", "events sent to synfind")                \
+	X(EVENTS_DROPPED, "events_dropped",                                    \
+	  "events not sent: over the rate limit or the ring full")
 
 #define SYNFIN_COUNTER_ENUM(id, name, help) SYNFIN_C_##id,
 enum synfin_counter { SYNFIN_COUNTERS(SYNFIN_COUNTER_ENUM) SYNFIN_C__MAX };
@@ -263,5 +266,37 @@ struct synfin_ct_entry {
 };
 
 #define SYNFIN_CT_DEFAULT_ENTRIES (1u << 20)
+
+/* Rare things the programs tell synfind about (ring buffer "events"), at
+ * most SYNFIN_EVENTS_PER_S a second from each CPU.
+ */
+#define SYNFIN_EVENTS_PER_S 1000
+#define SYNFIN_EVENTS_RING (256 * 1024)
+
+#define SYNFIN_EVENT_TYPES(X)                                                  \
+	X(ESTABLISHED, "established")                                          \
+	X(ADOPTED, "adopted")                                                  \
+	X(CLOSED, "closed")                                                    \
+	X(RESET, "reset")
+
+#define SYNFIN_EVENT_ENUM(id, name) SF_EV_##id,
+enum synfin_event_type { SYNFIN_EVENT_TYPES(SYNFIN_EVENT_ENUM) SF_EV__MAX };
+#undef SYNFIN_EVENT_ENUM
+
+struct synfin_event {
+	__u64 ts_ns;
+	struct synfin_ct_key key;
+	__u32 type;		/* enum synfin_event_type */
+	__u8 state;		/* the connection's, after the event */
+	__u8 origin;
+	__u16 pad;
+};
+
+/* The per-CPU budget behind the rate limit (map event_budget). */
+struct synfin_event_budget {
+	__u64 window_ns;	/* start of the current second */
+	__u32 sent;
+	__u32 pad;
+};
 
 #endif /* SYNFIN_H */

@@ -30,7 +30,7 @@ pre_pid=$!
 exec 7>"$TB_TMP/pre.in"
 for i in $(seq 50); do grep -q connected "$TB_TMP/pre.out" && break; sleep 0.1; done
 
-synfind_start --ports 80,8080 --time-wait-ms 3000
+synfind_start --ports 80,8080 --time-wait-ms 3000 -v
 echo go >&7
 wait $pre_pid || fail "pre-existing connection: $(cat "$TB_TMP/pre.out")"
 grep -q survived "$TB_TMP/pre.out" || fail "pre-existing connection broke"
@@ -59,6 +59,12 @@ close_case simultaneous $IP4_S
 c1=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ct_to_closing"])')
 expect_eq "endpoints through CLOSING" "$((c1 - c0))" 2
 
+# The rare things came through the ring buffer, logged at debug level.
+for ev in "established 198.18.0.1" "established \[2001:db8::1\]" "adopted 198.18.0.1" \
+	"closed 198.18.0.1" "reset 198.18.0.1"; do
+	grep -q "event: $ev" "$SYNFIND_LOG" || fail "no '$ev' event in the log"
+done
+info "ok: events logged ($(grep -c 'event: ' "$SYNFIND_LOG"))"
 ctl -j stats >"$TB_TMP/stats.json"
 for c in ct_fin_invalid ct_data_after_fin ct_rst_invalid ct_track_failed; do
 	expect_eq "$c" "$($PY -c "import json; print(json.load(open('$TB_TMP/stats.json'))['counters']['$c'])")" 0
