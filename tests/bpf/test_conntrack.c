@@ -437,6 +437,67 @@ static void test_client_close_ipv6(void **state)
 	client_close(*state, &c);
 }
 
+/* ---- events: the ring buffer synfind logs ---- */
+
+struct ev_log {
+	struct synfin_event ev[16];
+	int n;
+};
+
+static int ev_collect(void *ctx, void *data, size_t len)
+{
+	struct ev_log *l = ctx;
+
+	assert_int_equal(len, sizeof(struct synfin_event));
+	if (l->n < 16)
+		memcpy(&l->ev[l->n++], data, sizeof(struct synfin_event));
+	return 0;
+}
+
+static void ev_drain(struct fx *fx, struct ev_log *l)
+{
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events),
+						  ev_collect, l, NULL);
+
+	assert_non_null(rb);
+	l->n = 0;
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+}
+
+/* A connection's life in events: established by its cookie, closed once
+ * both ends are done; a reset one says so.
+ */
+static void test_events(void **state)
+{
+	struct fx *fx = *state;
+	static struct fx_run r;
+	struct ev_log l;
+	struct conn c;
+
+	ev_drain(fx, &l);	/* what earlier tests left */
+	conn_start(fx, &c, 0);
+	client_close(fx, &c);
+	ev_drain(fx, &l);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.ev[0].type, SF_EV_ESTABLISHED);
+	assert_int_equal(l.ev[0].state, SF_TCP_ESTABLISHED);
+	assert_int_equal(l.ev[0].origin, SF_CT_COOKIE);
+	assert_int_equal(l.ev[0].key.lport, htons(80));
+	assert_int_equal(l.ev[1].type, SF_EV_CLOSED);
+	assert_int_equal(l.ev[1].state, SF_TCP_TIME_WAIT);
+	assert_memory_equal(&l.ev[0].key, &l.ev[1].key, sizeof(l.ev[0].key));
+
+	fx_ct_clear(fx);
+	conn_start(fx, &c, 0);
+	client_send(fx, &c, RST, c.u, 0, 0, FX_XDP_PASS, &r);
+	assert_int_equal(r.after[SYNFIN_C_EVENTS_SENT] - r.before[SYNFIN_C_EVENTS_SENT], 1);
+	ev_drain(fx, &l);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.ev[1].type, SF_EV_RESET);
+	assert_int_equal(l.ev[1].state, SF_TCP_CLOSED);
+}
+
 /* The server's FIN acks the client's in the same segment. */
 static void test_client_close_fin_acks_fin(void **state)
 {
@@ -1339,6 +1400,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup(fn, fx_test_reset)
 		T(test_client_close),
+		T(test_events),
 		T(test_client_close_ipv6),
 		T(test_client_close_fin_acks_fin),
 		T(test_client_close_server_sends_on),
