@@ -35,7 +35,8 @@ BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_ingress.bpf.c bpf/tc_egress.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL     := $(BUILD)/synfin.skel.h
 # Stand-alone objects for the testbed, not part of synfin.
-AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o $(BUILD)/bpf/tc_drop_fin.bpf.o
+AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o $(BUILD)/bpf/tc_drop_fin.bpf.o \
+	    $(BUILD)/bpf/bench_xdp.bpf.o
 
 DAEMON_SRCS := daemon/synfind.c daemon/loader.c daemon/attach.c \
 	       daemon/ports.c daemon/secrets.c daemon/stats.c daemon/log.c \
@@ -51,7 +52,7 @@ TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 
-.PHONY: all deps test test-unit test-bpf test-e2e demo clean
+.PHONY: all deps test test-unit test-bpf test-e2e demo bench clean
 
 all: $(BUILD)/synfind $(BUILD)/synfinctl $(AUX_BPF)
 
@@ -99,6 +100,14 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(SKEL) $(TESTLIB_OBJS) $(LIB_OBJS) | $(BUIL
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Idaemon -Itests/lib $(filter %.c %.o,$^) $(LDLIBS) -lcmocka -o $@
 
+$(BUILD)/benchctl: tests/bench/benchctl.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
+$(BUILD)/sweep_bench: tests/bench/sweep_bench.c $(LIB_OBJS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Idaemon $^ $(LDLIBS) -o $@
+
 # Installs from Debian only what is missing.
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \
@@ -123,6 +132,10 @@ test-bpf: $(BPF_TESTS)
 
 test-e2e: all
 	$(Q)tests/run.sh $(BUILD) e2e
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/benchctl $(BUILD)/sweep_bench
+	$(Q)tests/bench/bench.sh $(BUILD)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: synfin against the kernel's own SYN cookies and a bare XDP
+# reflector, on one veth testbed with one generator (synfin-flood), the
+# cases interleaved and repeated; then an invalid-ACK flood against a bare
+# XDP_DROP, the sweep of a 1,000,000-entry table and the memory per entry.
+# Prints a table and writes BENCHMARKS.md. No timing is asserted.
+#   tests/bench/bench.sh BUILD [REPEATS] [SECONDS]
+set -u
+export BUILD=${1:-build}
+REPEATS=${2:-${BENCH_REPEATS:-3}}
+DUR=${3:-${BENCH_SECONDS:-5}}
+cd "$(dirname "$0")/../.."
+source tests/e2e/lib.sh
+tb_up
+OUT=$TB_TMP/results.jsonl
+: >"$OUT"
+SMAC=$(in_s cat /sys/class/net/$VS/address)
+SPOOF=198.19.0.0/16
+FIXED_RATE=${BENCH_FIXED_RATE:-100000}
+
+# Kernel SYN-ACKs to the spoofed sources go back through the client veth.
+in_s ip route add $SPOOF via $IP4_C dev "$VS"
+in_c ip link set dev "$VC" xdpdrv off
+ip netns exec "$NS_S" $PY tests/e2e/tcpcheck.py server --addr $IP4_S --port 80 --backlog 16 \
+	--timeout 3600 --stats "$TB_TMP/accepted" >/dev/null 2>&1 &
+TB_PIDS+=($!)
+for i in $(seq 50); do [ -s "$TB_TMP/accepted" ] && break; sleep 0.1; done
+
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+
+# server_up CASE / server_down CASE: what runs on the server veth.
+server_up() {
+	case $1 in
+	kernel)
+		in_s sysctl -qw net.ipv4.tcp_syncookies=2
+		# veth needs NAPI (an XDP program) to take XDP_TX'd frames.
+		in_s ip link set dev "$VS" xdpdrv obj "$BUILD/bpf/xdp_pass.bpf.o" sec xdp ;;
+	synfin)
+		in_s sysctl -qw net.ipv4.tcp_syncookies=1
+		synfind_start --ports 80 --ct-size 65536 ;;
+	reflector|xdp_drop)
+		local prog=xdp_reflect
+		[ "$1" = xdp_drop ] && prog=xdp_drop_count
+		in_s "$BUILD/benchctl" "$BUILD/bpf/bench_xdp.bpf.o" $prog "$VS" $((DUR + 3)) \
+			>"$TB_TMP/server.json" 2>&1 &
+		SERVER_PID=$!
+		for i in $(seq 50); do grep -q ready "$TB_TMP/server.json" && break; sleep 0.1; done ;;
+	esac
+}
+
+server_down() {
+	case $1 in
+	kernel) in_s ip link set dev "$VS" xdpdrv off ;;
+	synfin) synfind_stop ;;
+	*) wait "$SERVER_PID" ;;
+	esac
+}
+
+# run_case CASE TYPE REP [RATE]: one flood of DUR seconds (unthrottled, or
+# RATE frames a second) with a real client, where there is a real server.
+run_case() {
+	local case=$1 type=$2 rep=$3 rate=${4:-0} b0 b1 s0=0 s1=0
+	server_up "$case"
+	in_c "$BUILD/benchctl" "$BUILD/bpf/bench_xdp.bpf.o" xdp_count_synack "$VC" $((DUR + 2)) \
+		>"$TB_TMP/client.json" 2>&1 &
+	local cpid=$!
+	for i in $(seq 50); do grep -q ready "$TB_TMP/client.json" && break; sleep 0.1; done
+	[ "$case" = synfin ] && s0=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ack_cookie_invalid"])')
+	b0=$(busy_jiffies)
+	local lpid=
+	if [ "$case" = kernel ] || [ "$case" = synfin ]; then
+		in_c $PY tests/e2e/tcpcheck.py client --addr $IP4_S --count 100000 --duration "$DUR" \
+			--interval 0.02 --bytes 100 --timeout 2 >"$TB_TMP/legit.json" &
+		lpid=$!
+	else
+		echo '{"ok": 0, "failed": 0, "p50_ms": null, "p99_ms": null}' >"$TB_TMP/legit.json"
+	fi
+	in_c "$BUILD/synfin-flood" --iface "$VC" --dst-mac "$SMAC" --dst $IP4_S:80 --src $SPOOF \
+		--type "$type" --rate "$rate" --duration "$DUR" --json >"$TB_TMP/flood.json" 2>"$TB_TMP/flood.err"
+	b1=$(busy_jiffies)
+	[ -n "$lpid" ] && wait $lpid
+	[ "$case" = synfin ] && s1=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ack_cookie_invalid"])')
+	wait $cpid
+	server_down "$case"
+	$PY - "$case" "$type" "$rep" "$DUR" "$((b1 - b0))" "$((s1 - s0))" "$TB_TMP" "$rate" >>"$OUT" <<'PY'
+import json, sys
+case, typ, rep, dur, busy, invalid, tmp, rate = sys.argv[1:]
+flood = [json.loads(l) for l in open(tmp + '/flood.json') if l.strip()][-1]
+legit = json.loads(open(tmp + '/legit.json').read().strip().splitlines()[-1])
+client = json.loads(open(tmp + '/client.json').read().strip().splitlines()[-1])
+server = {}
+if case in ('reflector', 'xdp_drop'):
+    server = json.loads(open(tmp + '/server.json').read().strip().splitlines()[-1])
+sent = flood.get('total', 0)
+print(json.dumps({'case': case, 'type': typ, 'rep': int(rep), 'seconds': float(dur),
+    'rate': int(rate),
+    'sent': sent, 'synacks': client['synacks'], 'busy_cpu_s': int(busy) / 100.0,
+    'dropped': server.get('dropped', 0) if case == 'xdp_drop' else int(invalid),
+    'legit_ok': legit['ok'], 'legit_failed': legit['failed'],
+    'p50_ms': legit['p50_ms'], 'p99_ms': legit['p99_ms']}))
+PY
+	tail -1 "$OUT" | $PY -c 'import json,sys; r=json.load(sys.stdin); print("  %(case)-9s %(type)s rep %(rep)d rate %(rate)d: sent %(sent)d, SYN-ACKs back %(synacks)d, dropped %(dropped)d, CPU %(busy_cpu_s).2f s, client %(legit_ok)d ok %(legit_failed)d failed" % r)'
+}
+
+echo "synfin benchmark: $REPEATS repeats of $DUR s per case, interleaved"
+for rep in $(seq "$REPEATS"); do
+	for case in kernel synfin reflector; do
+		run_case $case syn "$rep"
+	done
+	for case in synfin xdp_drop; do
+		run_case $case ack "$rep"
+	done
+	# Below saturation, where both can keep up: the real client's view.
+	for case in kernel synfin; do
+		run_case $case syn "$rep" "$FIXED_RATE"
+	done
+done
+
+echo "sweep of a 1,000,000-entry table:"
+"$BUILD/sweep_bench" 1000000 | tee "$TB_TMP/sweep.jsonl"
+
+synfind_start --ports 80 --ct-size 1048576
+id=$(sed -n 's/.*conntrack map id \([0-9]*\).*/\1/p' "$SYNFIND_LOG" | head -1)
+bpftool -j map show id "$id" >"$TB_TMP/ctmap.json"
+synfind_stop
+
+$PY tests/bench/report.py "$OUT" "$TB_TMP/sweep.jsonl" "$TB_TMP/ctmap.json" "$REPEATS" "$DUR" \
+	>"$TB_TMP/BENCHMARKS.md" || fail "report"
+cat "$TB_TMP/BENCHMARKS.md"
+cp "$TB_TMP/BENCHMARKS.md" BENCHMARKS.md
+cp "$OUT" "$TB_TMP/../synfin-bench-last.jsonl" 2>/dev/null
+echo "wrote BENCHMARKS.md"

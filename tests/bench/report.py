@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turns bench.sh's measurements into BENCHMARKS.md (on stdout)."""
+import json, os, platform, statistics, subprocess, sys, time
+
+res_path, sweep_path, ctmap_path, repeats, dur = sys.argv[1:6]
+rows = [json.loads(l) for l in open(res_path) if l.strip()]
+sweeps = [json.loads(l) for l in open(sweep_path) if l.strip()]
+ctmap = json.load(open(ctmap_path))
+
+def runs(case, typ, rate=0):
+    return sorted((r for r in rows if r['case'] == case and r['type'] == typ
+                   and r.get('rate', 0) == rate), key=lambda r: r['rep'])
+
+def spread(vals, fmt='{:,.0f}'):
+    if not vals:
+        return 'n/a'
+    med = statistics.median(vals)
+    return (fmt + ' (' + fmt + '–' + fmt + ')').format(med, min(vals), max(vals))
+
+def per_s(r, key):
+    return r[key] / r['seconds']
+
+def ratio_by_rep(a, b, key):
+    bb = {r['rep']: r for r in b}
+    out = []
+    for r in a:
+        o = bb.get(r['rep'])
+        if o and per_s(o, key) > 0:
+            out.append(per_s(r, key) / per_s(o, key))
+    return out
+
+cpu = open('/proc/cpuinfo').read()
+model = next((l.split(':', 1)[1].strip() for l in cpu.splitlines()
+              if l.startswith('model name')), platform.machine())
+ncpu = os.cpu_count()
+
+print('# synfin benchmarks\n')
+print('Written by `make bench` (tests/bench/bench.sh) on %s.' % time.strftime('%Y-%m-%d'))
+print('Machine: %d CPUs, %s; kernel %s.\n' % (ncpu, model, platform.release()))
+print('## Method\n')
+print('''- One two-namespace veth testbed (tests/e2e/lib.sh); the generator is
+  `synfin-flood` in live-frames mode (BPF_PROG_RUN with
+  BPF_F_TEST_XDP_LIVE_FRAMES) on the client veth, unthrottled, spoofing
+  sources in 198.19.0.0/16 with random ports and ISNs.
+- Cases, each for %s s, interleaved, %s repeats: **kernel** (no synfin;
+  `tcp_syncookies=2`, listener backlog 16, an XDP_PASS program on the server
+  veth only because veth needs one to receive XDP_TX'd frames), **synfin**
+  (synfind, native XDP), **reflector** (a bare XDP program that swaps
+  addresses and ports, sets SYN-ACK and sends it back: the ceiling for any
+  XDP responder here).
+- SYN-ACKs are counted where they arrive back, by an XDP program on the
+  client veth that drops them (SYN-ACKs for the spoofed sources only).
+- The flood and the real client share one veth queue each way: when the
+  generator fills it, the client's own segments are lost with the flood's,
+  which is what its latency under an unthrottled flood shows. A second run
+  at a fixed rate shows the client's view when the server keeps up.
+- CPU is the whole machine's busy time (/proc/stat) over the flood,
+  generator included (it shares the 2 cores), per million SYNs sent.
+- A real client (tests/e2e/tcpcheck.py) connects every 20 ms during each
+  flood, sends 100 bytes, reads them back and closes.
+- Ratios are taken within each repeat (same minute, same machine state),
+  then their median and range. Figures are medians (min–max).
+''' % (dur, repeats))
+
+def syn_table(cases, rate):
+    print('| case | SYNs sent/s | SYN-ACKs back/s | CPU s per M SYNs | client ok / failed | connect p50 / p99 ms |')
+    print('|---|---|---|---|---|---|')
+    for case in cases:
+        r = runs(case, 'syn', rate)
+        ok = sum(x['legit_ok'] for x in r)
+        bad = sum(x['legit_failed'] for x in r)
+        p50 = [x['p50_ms'] for x in r if x['p50_ms'] is not None]
+        p99 = [x['p99_ms'] for x in r if x['p99_ms'] is not None]
+        cpu_m = [x['busy_cpu_s'] / (x['sent'] / 1e6) for x in r if x['sent']]
+        client = '%d / %d' % (ok, bad) if case != 'reflector' else 'no TCP behind it'
+        lat = '%s / %s' % (spread(p50, '{:.2f}'), spread(p99, '{:.2f}')) if case != 'reflector' else '–'
+        print('| %s | %s | %s | %s | %s | %s |' % (
+            case, spread([per_s(x, 'sent') for x in r]), spread([per_s(x, 'synacks') for x in r]),
+            spread(cpu_m, '{:.2f}'), client, lat))
+    print()
+
+print('## SYN flood, as fast as the generator goes\n')
+syn_table(('kernel', 'synfin', 'reflector'), 0)
+k, s, f = runs('kernel', 'syn'), runs('synfin', 'syn'), runs('reflector', 'syn')
+print('- synfin / kernel SYN-ACKs per second: **%s**' % spread(ratio_by_rep(s, k, 'synacks'), '{:.2f}x'))
+print('- synfin / reflector SYN-ACKs per second: **%s**' % spread(ratio_by_rep(s, f, 'synacks'), '{:.2f}x'))
+print()
+
+fixed = sorted({r.get('rate', 0) for r in rows} - {0})
+for rate in fixed:
+    print('## SYN flood at %s SYNs/s, where both keep up\n' % '{:,}'.format(rate))
+    syn_table(('kernel', 'synfin'), rate)
+    print('- synfin / kernel CPU per million SYNs: **%s**' % spread(
+        [a['busy_cpu_s'] / b['busy_cpu_s'] for a, b in zip(runs('synfin', 'syn', rate), runs('kernel', 'syn', rate)) if b['busy_cpu_s']], '{:.2f}x'))
+    print()
+
+print('## Invalid-ACK flood (random sequence and acknowledgement numbers)\n')
+print('| case | ACKs sent/s | dropped/s | CPU s per M ACKs | client ok / failed |')
+print('|---|---|---|---|---|')
+for case in ('synfin', 'xdp_drop'):
+    r = runs(case, 'ack')
+    cpu_m = [x['busy_cpu_s'] / (x['sent'] / 1e6) for x in r if x['sent']]
+    print('| %s | %s | %s | %s | %d / %d |' % (
+        'synfin (cookie check)' if case == 'synfin' else 'bare XDP_DROP', spread([per_s(x, 'sent') for x in r]),
+        spread([per_s(x, 'dropped') for x in r]), spread(cpu_m, '{:.2f}'),
+        sum(x['legit_ok'] for x in r), sum(x['legit_failed'] for x in r)))
+print()
+print('- synfin / XDP_DROP drop rate: **%s**' % spread(
+    ratio_by_rep(runs('synfin', 'ack'), runs('xdp_drop', 'ack'), 'dropped'), '{:.2f}x'))
+print()
+
+print('## Connection table\n')
+cpu_s = [x['cpu_s'] for x in sweeps]
+print('- Expiry sweep of a full 1,000,000-entry table (batched lookups and deletes, a quarter expired): **%s s of CPU** per sweep (%d fills; tests/bench/sweep_bench.c).' % (spread(cpu_s, '{:.3f}'), len(sweeps)))
+mem = ctmap.get('bytes_memlock', 0)
+n = ctmap.get('max_entries', 1)
+print('- Kernel memory per tracked connection: **%.0f bytes** (`bytes_memlock` %d of the conntrack map / %d entries, allocated at start).' % (mem / n, mem, n))
+print()
+print('Run it again with `make bench` (BENCH_REPEATS and BENCH_SECONDS change the defaults of 3 and 5).')
