@@ -49,33 +49,47 @@ MSG
 	exit 0
 fi
 
-DURATION=20
+DURATION=${DEMO_SECONDS:-20}
+# The flood and the client share one veth queue: unthrottled (DEMO_RATE=0),
+# the generator fills it and the client's own packets are lost with the
+# flood's. The default leaves room for the client.
+RATE=${DEMO_RATE:-250000}
 SMAC=$(in_s cat /sys/class/net/$VS/address)
-echo "synfin demo: $DURATION s of legitimate clients while a spoofed SYN flood hits port 80"
-in_c $PY tests/e2e/rawflood.py --iface "$VC" --dst-mac "$SMAC" --src 198.19.0.0/16 \
-	--dst $IP4_S --dport 80 --type syn --count 50000000 --duration $DURATION \
-	>"$TB_TMP/flood.json" 2>&1 &
+echo "synfin demo: $DURATION s of a real client (a connection every 10 ms) while"
+echo "synfin-flood sends spoofed SYNs at $IP4_S:80 ($([ "$RATE" = 0 ] && echo 'as fast as it can' || echo "$RATE a second"))."
+echo "Rates below come from: synfinctl -j stats --interval 1"
+in_c "$BUILD/synfin-flood" --iface "$VC" --dst-mac "$SMAC" --dst $IP4_S:80 --src 198.19.0.0/16 \
+	--type syn --rate "$RATE" --duration $DURATION --json >"$TB_TMP/flood.json" 2>"$TB_TMP/flood.err" &
 TB_PIDS+=($!)
+flood_pid=$!
 in_c $PY tests/e2e/tcpcheck.py client --addr $IP4_S --count 1000000 --duration $DURATION \
 	--interval 0.01 --bytes 200 --timeout 2 >"$TB_TMP/client.json" &
 client_pid=$!
 TB_PIDS+=($client_pid)
-prev=0
-for i in $(seq $DURATION); do
-	sleep 1
-	synfind_counters
-	cur=$(counter synack_sent)
-	printf '  t=%2ds  SYN-ACKs/s %8d  cookie ACKs %6d  handed to the listener %6d\n' \
-		"$i" "$((cur - prev))" "$(counter ack_cookie_valid)" "$(counter conn_handed)"
-	prev=$cur
-done
+ctl -j stats --interval 1 --count $DURATION | $PY -c '
+import json, sys
+for i, line in enumerate(sys.stdin, 1):
+    r = json.loads(line)["rates"]
+    print("  t=%2ds  SYNs/s %9.0f  SYN-ACKs/s %9.0f  cookie ACKs/s %6.0f  handed over/s %6.0f  bad ACKs/s %6.0f"
+          % (i, r["syn_seen"], r["synack_sent"], r["ack_cookie_valid"], r["conn_handed"],
+             r["ack_cookie_invalid"]), flush=True)'
 wait $client_pid
-sleep 1
-synfind_counters
-echo
-echo "Summary"
-echo "  SYN flood:             $(cat "$TB_TMP/flood.json")"
-echo "  SYN-ACKs sent:         $(counter synack_sent)"
-echo "  legitimate clients:    $(cat "$TB_TMP/client.json")"
-echo "  kernel SYN cookies:    $(nstat_s TcpExtSyncookiesSent) (the kernel's SYN queue was not used)"
-echo "  listen overflows:      $(nstat_s TcpExtListenOverflows)"
+wait $flood_pid
+ctl -j stats >"$TB_TMP/stats.json"
+$PY - "$TB_TMP" <<'PY'
+import json, sys
+t = sys.argv[1]
+c = json.load(open(t + '/stats.json'))['counters']
+f = [json.loads(l) for l in open(t + '/flood.json') if l.strip()][-1]
+cl = json.loads(open(t + '/client.json').read().strip().splitlines()[-1])
+print()
+print('Summary')
+print('  SYN flood sent:          %s frames in %.1f s (%s/s, %s)' % (
+    '{:,}'.format(f.get('total', 0)), f.get('seconds', 0), '{:,.0f}'.format(f.get('avg_pps', 0)), f.get('mode', '?')))
+print('  SYN-ACKs sent by synfin: {:,}'.format(c['synack_sent']))
+print('  real client:             %d connections completed, %d failed; connect p50 %s ms, p99 %s ms' % (
+    cl['ok'], cl['failed'], cl['p50_ms'], cl['p99_ms']))
+print('  handed to the listener:  {:,}'.format(c['conn_handed']))
+PY
+echo "  kernel SYN cookies sent: $(nstat_s TcpExtSyncookiesSent) (the kernel's SYN queue was never used)"
+echo "  listen queue overflows:  $(nstat_s TcpExtListenOverflows)"
