@@ -120,7 +120,9 @@ EOF
 
 capture_start() {	# tcpdump filter
 	: >"$TB_TMP/tcpdump.err"
-	in_s tcpdump -i "$VS" -Q in -U -B 16384 -w "$TB_TMP/cap.pcap" "$1" 2>"$TB_TMP/tcpdump.err" &
+	# Not through in_s: $! must be tcpdump itself, for the SIGINT below.
+	ip netns exec "$NS_S" tcpdump -i "$VS" -Q in -U -B 16384 -w "$TB_TMP/cap.pcap" "$1" \
+		2>"$TB_TMP/tcpdump.err" &
 	TD_PID=$!
 	TB_PIDS+=("$TD_PID")
 	local i
@@ -135,6 +137,7 @@ capture_stop() {
 	# tcpdump hands over a partly filled ring block after a second.
 	sleep 1.5
 	kill -INT "$TD_PID"
+	timeout 10 tail --pid="$TD_PID" -f /dev/null || kill -9 "$TD_PID"
 	wait "$TD_PID" 2>/dev/null
 }
 
