@@ -13,11 +13,18 @@
 #include "parse.h"
 #include "maps.h"
 
-enum ct_verdict { CT_PASS, CT_DROP };
+enum ct_verdict {
+	CT_PASS,
+	CT_DROP,
+	CT_OUTSIDE,	/* far outside the window: passed, nothing learnt */
+};
 
 /* An event for synfind, unless this CPU spent its budget for the second. */
+/* State and origin by value: a pointer that is a map value here and the
+ * stack there makes one shared instruction the verifier refuses.
+ */
 static __always_inline void ct_event(const struct synfin_ct_key *k,
-				     const struct synfin_ct_entry *e, __u32 type)
+				     __u8 state, __u8 origin, __u32 type)
 {
 	struct synfin_event_budget *b;
 	struct synfin_event *ev;
@@ -45,8 +52,8 @@ static __always_inline void ct_event(const struct synfin_ct_key *k,
 	ev->ts_ns = now;
 	ev->key = *k;
 	ev->type = type;
-	ev->state = e->state;
-	ev->origin = e->origin;
+	ev->state = state;
+	ev->origin = origin;
 	ev->pad = 0;
 	bpf_ringbuf_submit(ev, 0);
 	count(SYNFIN_C_EVENTS_SENT);
@@ -182,21 +189,50 @@ static __always_inline void ct_on_fin(struct synfin_ct_entry *e, int from,
 	}
 }
 
-/* RFC 5961 in spirit: a RST from the remote side must fall in the local
- * receive window, [rcv_nxt - 1, rcv_nxt + window) (the - 1 is the FIN's own
- * sequence number, which Linux accepts too). The local side's RSTs are the
- * kernel's word.
+/* Where the local side could accept a remote segment: within a window of
+ * rcv_nxt either way (retransmissions behind it, data ahead). The local
+ * window, at least 64 KiB, bounds both. A segment outside it is a blind
+ * guess, or a new connection's ISN: the table learns nothing from it.
  */
-static __always_inline int ct_rst_ok(const struct synfin_ct_entry *e, int from,
-				     __u32 seq)
+static __always_inline __u32 ct_local_window(const struct synfin_ct_entry *e)
+{
+	__u32 wnd = e->side[SF_SIDE_LOCAL].window;
+
+	return wnd < 65535 ? 65535 : wnd;
+}
+
+static __always_inline int ct_in_window(const struct synfin_ct_entry *e,
+					__u32 seq)
+{
+	const struct synfin_ct_side *s = &e->side[SF_SIDE_REMOTE];
+	__u32 wnd = ct_local_window(e);
+
+	if (!(s->flags & SF_CT_SEQ_KNOWN))
+		return 1;
+	return seq - (s->next_seq - wnd) <= 2 * wnd;
+}
+
+enum ct_rst { CT_RST_EXACT, CT_RST_IN_WINDOW, CT_RST_OUTSIDE };
+
+/* RFC 5961: a RST from the remote side resets only at rcv_nxt (or the
+ * FIN's own number, rcv_nxt - 1, which Linux accepts too); elsewhere in
+ * the window the kernel answers with a challenge ACK and keeps the
+ * connection; outside it, it is dropped. The local kernel's RSTs are its
+ * word.
+ */
+static __always_inline int ct_rst_kind(const struct synfin_ct_entry *e,
+				       int from, __u32 seq)
 {
 	const struct synfin_ct_side *s = &e->side[SF_SIDE_REMOTE];
 	__u32 wnd = e->side[SF_SIDE_LOCAL].window;
 
 	if (from == SF_SIDE_LOCAL || !(s->flags & SF_CT_SEQ_KNOWN))
-		return 1;
+		return CT_RST_EXACT;
+	if (seq == s->next_seq || seq == s->next_seq - 1)
+		return CT_RST_EXACT;
 	/* A zero window still takes a RST at rcv_nxt. */
-	return seq - (s->next_seq - 1) <= (wnd ? wnd : 1);
+	return seq - s->next_seq < (wnd ? wnd : 1) ? CT_RST_IN_WINDOW
+						   : CT_RST_OUTSIDE;
 }
 
 /* One segment from `from` through the state machine. */
@@ -214,7 +250,32 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 	int closed = (s->state == SF_TCP_TIME_WAIT || s->state == SF_TCP_CLOSED) &&
 		     (r->state == SF_TCP_TIME_WAIT || r->state == SF_TCP_CLOSED);
 
-	e->last_ns = bpf_ktime_get_coarse_ns();
+	if (fl & TCP_FLAG_RST) {
+		switch (ct_rst_kind(e, from, seq)) {
+		case CT_RST_OUTSIDE:
+			count(SYNFIN_C_CT_RST_INVALID);
+			return CT_DROP;
+		case CT_RST_IN_WINDOW:
+			count(SYNFIN_C_CT_RST_CHALLENGED);
+			return CT_PASS;
+		}
+		count(SYNFIN_C_CT_RST_VALID);
+		__sync_fetch_and_add(&s->packets, 1);
+		e->last_ns = bpf_ktime_get_coarse_ns();
+		ct_set_state(s, SF_TCP_CLOSED);
+		ct_set_state(r, SF_TCP_CLOSED);
+		e->state = SF_TCP_CLOSED;
+		ct_event(k, e->state, e->origin, SF_EV_RESET);
+		return CT_PASS;
+	}
+	if (from == SF_SIDE_REMOTE && !ct_in_window(e, seq)) {
+		count(SYNFIN_C_CT_OUT_OF_WINDOW);
+		return CT_OUTSIDE;
+	}
+
+	/* Late segments don't keep a TIME-WAIT alive. */
+	if (!closed)
+		e->last_ns = bpf_ktime_get_coarse_ns();
 	__sync_fetch_and_add(&s->packets, 1);
 	/* The remote side's ACK completes a handshake the kernel answered. */
 	if (r->state == SF_TCP_SYN_RECV && (fl & TCP_FLAG_ACK) &&
@@ -223,19 +284,6 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 		s->state = SF_TCP_ESTABLISHED;
 	}
 	__sync_fetch_and_add(&s->bytes, len);
-
-	if (fl & TCP_FLAG_RST) {
-		if (!ct_rst_ok(e, from, seq)) {
-			count(SYNFIN_C_CT_RST_INVALID);
-			return CT_DROP;
-		}
-		count(SYNFIN_C_CT_RST_VALID);
-		ct_set_state(s, SF_TCP_CLOSED);
-		ct_set_state(r, SF_TCP_CLOSED);
-		e->state = SF_TCP_CLOSED;
-		ct_event(k, e, SF_EV_RESET);
-		return CT_PASS;
-	}
 
 	/* A FIN contradicting this side's earlier one changes nothing. */
 	if ((fl & TCP_FLAG_FIN) && (s->flags & SF_CT_FIN_SENT) &&
@@ -271,7 +319,7 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 		count(SYNFIN_C_CT_TW_ABSORBED);
 	else if ((s->state == SF_TCP_TIME_WAIT || s->state == SF_TCP_CLOSED) &&
 		 (r->state == SF_TCP_TIME_WAIT || r->state == SF_TCP_CLOSED))
-		ct_event(k, e, SF_EV_CLOSED);
+		ct_event(k, e->state, e->origin, SF_EV_CLOSED);
 	return CT_PASS;
 }
 

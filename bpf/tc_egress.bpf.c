@@ -32,6 +32,7 @@ static __always_inline void ct_track_kernel(void *data, void *data_end,
 		if (o.has_wscale)
 			e.side[SF_SIDE_LOCAL].wscale = o.wscale;
 	}
+	e.remote_isn = bpf_ntohl(p->ack_seq) - 1;
 	e.side[SF_SIDE_LOCAL].next_seq = bpf_ntohl(p->seq) + 1;
 	e.side[SF_SIDE_REMOTE].next_seq = bpf_ntohl(p->ack_seq);
 	e.side[SF_SIDE_LOCAL].flags = SF_CT_SEQ_KNOWN;
@@ -44,7 +45,7 @@ static __always_inline void ct_track_kernel(void *data, void *data_end,
 		return;
 	}
 	count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_KERNEL);
-	ct_event(k, &e, SF_EV_ESTABLISHED);
+	ct_event(k, e.state, e.origin, SF_EV_ESTABLISHED);
 }
 
 SEC("tc")
@@ -55,15 +56,25 @@ int tc_synfin_egress(struct __sk_buff *skb)
 	struct synfin_ct_key k;
 	void *data, *data_end;
 	struct pkt p = {};
+	int ret;
 
-	/* Headers may sit outside the linear part of a GSO skb. */
-	if (skb->data_end - skb->data < HDR_PULL)
-		bpf_skb_pull_data(skb, skb->len < HDR_PULL ? skb->len : HDR_PULL);
-	/* Keep clang from folding skb + offset: the verifier rejects it. */
-	barrier_var(skb);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
+	ret = parse_pkt(data, data_end, skb->len, &p);
+	/* Headers outside the linear part: pull them in, this once. Pulling
+	 * every skb would reallocate the heads of TCP's clones.
+	 */
+	if ((ret == PARSE_BAD_L2 || ret == PARSE_BAD_IP || ret == PARSE_BAD_TCP) &&
+	    data_end - data < skb->len && data_end - data < HDR_PULL) {
+		if (bpf_skb_pull_data(skb, skb->len < HDR_PULL ? skb->len : HDR_PULL))
+			return TC_ACT_NEXT;
+		/* Keep clang from folding skb + offset: the verifier rejects it. */
+		barrier_var(skb);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		ret = parse_pkt(data, data_end, skb->len, &p);
+	}
+	if (ret != PARSE_OK)
 		return TC_ACT_NEXT;
 	cfg = cfg_get();
 	if (!cfg || !port_protected(p.sport) ||

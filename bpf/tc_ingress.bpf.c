@@ -51,13 +51,15 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 	struct pkt p = {};
 	int ret;
 
-	/* Only XDP can write metadata: no metadata, not ours. */
-	if ((void *)(m + 1) > data || m->magic != SYNFIN_META_MAGIC)
-		return TC_ACT_NEXT;
-	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
+	/* Only synfin's XDP program writes metadata with this load's magic
+	 * (it strips any other program's).
+	 */
+	if ((void *)(m + 1) > data)
 		return TC_ACT_NEXT;
 	cfg = cfg_get();
-	if (!cfg)
+	if (!cfg || !cfg->meta_magic || m->magic != cfg->meta_magic)
+		return TC_ACT_NEXT;
+	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
 		return TC_ACT_NEXT;
 
 	skc = lookup_listener(skb, &p);

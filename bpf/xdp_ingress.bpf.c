@@ -252,7 +252,7 @@ static __always_inline void cookie_decode(const struct pkt *p, __u32 cookie,
 {
 	__u32 ws = cookie & SYNFIN_COOKIE_WSCALE_MASK;
 
-	m->magic = SYNFIN_META_MAGIC;
+	m->magic = cfg->meta_magic;
 	m->mss = synfin_mss_slot(p->ipv6,
 				 (cookie >> SYNFIN_COOKIE_MSS_SHIFT) & 3);
 	m->snd_wscale = ws == SYNFIN_COOKIE_WSCALE_NONE ? 0 : ws;
@@ -264,43 +264,47 @@ static __always_inline void cookie_decode(const struct pkt *p, __u32 cookie,
 		m->flags |= SYNFIN_META_TS;
 		m->tsval = o->tsval;
 		m->tsecr = o->tsecr;
-		if (o->tsecr & SYNFIN_TSVAL_ECN)
+		if ((o->tsecr & SYNFIN_TSVAL_ECN) && (cfg->flags & SYNFIN_CFG_ECN))
 			m->flags |= SYNFIN_META_ECN;
 	}
 }
 
 /* A new entry for a connection that a valid cookie ACK completes. */
+/* A new entry for a connection that a valid cookie ACK completes: the
+ * state before this segment, which then goes through the state machine
+ * like any other (it may carry data, or a FIN).
+ */
 static __always_inline void ct_track_cookie(const struct synfin_ct_key *k,
 					    const struct pkt *p,
 					    const struct synfin_meta *m,
 					    const struct synfin_cfg *cfg,
 					    int replacing)
 {
-	struct synfin_ct_entry e;
+	struct synfin_ct_entry e, *ep;
 
 	ct_init_established(&e, SF_CT_COOKIE, SF_SIDE_REMOTE);
 	e.mss = m->mss;
 	e.opts = m->flags;
+	e.remote_isn = bpf_ntohl(p->seq) - 1;
 	if (m->flags & SYNFIN_META_WSCALE) {
 		e.side[SF_SIDE_REMOTE].wscale = m->snd_wscale;
 		e.side[SF_SIDE_LOCAL].wscale = cfg->wscale;
 	}
-	e.side[SF_SIDE_REMOTE].next_seq = bpf_ntohl(p->seq) + p->payload_len;
+	e.side[SF_SIDE_REMOTE].next_seq = bpf_ntohl(p->seq);
 	e.side[SF_SIDE_LOCAL].next_seq = bpf_ntohl(p->ack_seq);
 	e.side[SF_SIDE_REMOTE].flags = SF_CT_SEQ_KNOWN;
 	e.side[SF_SIDE_LOCAL].flags = SF_CT_SEQ_KNOWN;
 	/* Until the kernel speaks, the window our SYN-ACK offered. */
 	e.side[SF_SIDE_LOCAL].window = cfg->window;
-	e.side[SF_SIDE_REMOTE].window = (__u32)bpf_ntohs(p->window)
-					<< (e.side[SF_SIDE_REMOTE].wscale & 15);
-	e.side[SF_SIDE_REMOTE].packets = 1;
-	e.side[SF_SIDE_REMOTE].bytes = p->payload_len;
 	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY)) {
 		count(SYNFIN_C_CT_TRACK_FAILED);
 		return;
 	}
 	count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_COOKIE);
-	ct_event(k, &e, SF_EV_ESTABLISHED);
+	ct_event(k, e.state, e.origin, SF_EV_ESTABLISHED);
+	ep = bpf_map_lookup_elem(&conntrack, k);
+	if (ep)
+		ct_on_segment(k, ep, SF_SIDE_REMOTE, p);
 }
 
 /* Checks a cookie ACK. 0 when valid, with the options in *m; -1 for a bad
@@ -357,7 +361,7 @@ static __always_inline void ct_adopt(const struct synfin_ct_key *k,
 	struct synfin_ct_side *rs = &e.side[SF_SIDE_REMOTE];
 	struct synfin_ct_side *ls = &e.side[SF_SIDE_LOCAL];
 	struct tcp_sock *tp;
-	__u32 state = sk->state;
+	__u32 state = sk->state, write_seq = 0;
 
 	ct_init_established(&e, SF_CT_ADOPTED, SF_SIDE_NONE);
 	tp = bpf_skc_to_tcp_sock(sk);
@@ -368,12 +372,14 @@ static __always_inline void ct_adopt(const struct synfin_ct_key *k,
 		ls->wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.rcv_wscale);
 		rs->wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale);
 		rs->flags = ls->flags = SF_CT_SEQ_KNOWN;
+		write_seq = tp->write_seq;
 	}
 	/* The kernel's side of a close already under way. */
 	if (state == BPF_TCP_FIN_WAIT1 || state == BPF_TCP_FIN_WAIT2 ||
 	    state == BPF_TCP_CLOSING || state == BPF_TCP_LAST_ACK) {
 		ls->flags |= SF_CT_FIN_SENT;
-		ls->fin_seq = ls->next_seq - 1;
+		/* The FIN follows all queued data, sent or not. */
+		ls->fin_seq = (tp ? write_seq : ls->next_seq) - 1;
 	}
 	if (state == BPF_TCP_CLOSE_WAIT || state == BPF_TCP_LAST_ACK ||
 	    state == BPF_TCP_CLOSING) {
@@ -412,7 +418,7 @@ static __always_inline void ct_adopt(const struct synfin_ct_key *k,
 		return;
 	}
 	count(SYNFIN_C_CT_ADOPTED);
-	ct_event(k, &e, SF_EV_ADOPTED);
+	ct_event(k, e.state, e.origin, SF_EV_ADOPTED);
 }
 
 /* A segment that is not a SYN, to a protected port. */
@@ -435,15 +441,12 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 	ct_key_make(p, SF_SIDE_REMOTE, &k);
 	e = bpf_map_lookup_elem(&conntrack, &k);
 	if (e && e->state != SF_TCP_CLOSED) {
-		/* A new connection on a TIME-WAIT tuple, or a cookie ACK the
-		 * kernel hasn't answered yet (handed over again).
-		 */
-		/* A new connection on a TIME-WAIT tuple: a valid cookie, and an
-		 * ISN after the old connection's last sequence number (a late
-		 * copy of the old cookie ACK is not one).
+		/* A new connection on a TIME-WAIT tuple: a valid cookie with
+		 * another ISN than the old connection's (a late copy of the old
+		 * cookie ACK is not one).
 		 */
 		if (cookie_ack && e->state == SF_TCP_TIME_WAIT &&
-		    seq_after(bpf_ntohl(p->seq), e->side[SF_SIDE_REMOTE].next_seq) &&
+		    bpf_ntohl(p->seq) - 1 != e->remote_isn &&
 		    !(ck = cookie_ack_check(ctx, p, cfg, &m))) {
 			ct_track_cookie(&k, p, &m, cfg, 1);
 			return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_VALID);
@@ -454,10 +457,25 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 		 */
 		again = cookie_ack && e->origin == SF_CT_COOKIE &&
 			!e->side[SF_SIDE_LOCAL].packets &&
+			bpf_ntohl(p->seq) == e->remote_isn + 1 &&
 			!(ck = cookie_ack_check(ctx, p, cfg, &m));
 		local_gone = e->side[SF_SIDE_LOCAL].state == SF_TCP_CLOSED;
-		if (ct_on_segment(&k, e, SF_SIDE_REMOTE, p) == CT_DROP)
+		switch (ct_on_segment(&k, e, SF_SIDE_REMOTE, p)) {
+		case CT_DROP:
 			return XDP_DROP;
+		case CT_OUTSIDE:
+			/* A new connection where a dead one lingers in the
+			 * table (its socket gone without a word): its cookie is
+			 * good and the kernel holds nothing for the tuple.
+			 */
+			if (cookie_ack && !(ck = cookie_ack_check(ctx, p, cfg, &m)) &&
+			    !kernel_has_conn(ctx, p)) {
+				ct_track_cookie(&k, p, &m, cfg, 1);
+				return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_VALID);
+			}
+			/* With the local socket gone, the kernel would only RST. */
+			return local_gone ? XDP_DROP : XDP_PASS;
+		}
 		if (again)
 			return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_AGAIN);
 		/* Late segments after the local socket closed: absorbed. */
@@ -504,7 +522,17 @@ int xdp_synfin(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct synfin_cfg *cfg;
 	struct pkt p = {};
+	void *meta;
 	__u8 fl;
+
+	/* Metadata from an XDP program before us must not reach TC. */
+	meta = (void *)(long)ctx->data_meta;
+	if (meta < data && bpf_xdp_adjust_meta(ctx, (int)(data - meta)))
+		return XDP_DROP;
+	/* Keep clang from folding ctx + offset: the verifier rejects it. */
+	barrier_var(ctx);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
 
 	switch (parse_pkt(data, data_end, data_end - data, &p)) {
 	case PARSE_OK:

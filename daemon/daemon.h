@@ -20,6 +20,7 @@ struct daemon {
 	struct expiry_policy pol;
 	__u32 ct_size;
 	int pins_reused;	/* maps came from the pin directory */
+	__u32 meta_magic;	/* XDP -> TC metadata tag; kept across --keep */
 	__u64 started_ns;	/* CLOCK_MONOTONIC */
 	__u64 secret_ns;	/* when the newest cookie key was written */
 	struct expiry_stats sweep;	/* the last sweep */

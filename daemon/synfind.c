@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -284,14 +285,41 @@ static void print_counters(struct synfin *skel)
 		stats_print(stdout, v);
 }
 
+/* The tag XDP puts on validated ACKs for TC: random per load, but a
+ * restart over kept pins keeps the running one, or ACKs in flight between
+ * the old XDP program and the new TC program would be refused.
+ */
+static int pick_meta_magic(struct daemon *d)
+{
+	struct synfin_cfg cur = {};
+	__u32 key = 0;
+
+	if (d->pins_reused &&
+	    !bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.cfg_map), &key, &cur) &&
+	    cur.meta_magic) {
+		d->meta_magic = cur.meta_magic;
+		return 0;
+	}
+	do {
+		if (getrandom(&d->meta_magic, sizeof(d->meta_magic), 0) !=
+		    sizeof(d->meta_magic)) {
+			pr_err("Couldn't read random bytes: %s", strerror(errno));
+			return -1;
+		}
+	} while (!d->meta_magic);
+	return 0;
+}
+
 /* Writes the run-time settings of c into the maps. */
 static int apply_runtime(struct daemon *d, const struct config *c)
 {
 	struct synfin_cfg cfg;
 
 	effective_cfg(c, &cfg);
-	if (synfin_set_cfg(d->skel, &cfg) || synfin_set_ports(d->skel, &c->ports) ||
-	    synfin_set_prefixes(d->skel, c->prefixes, c->nprefixes))
+	cfg.meta_magic = d->meta_magic;
+	/* Prefixes before the flag that makes them count. */
+	if (synfin_set_prefixes(d->skel, c->prefixes, c->nprefixes) ||
+	    synfin_set_ports(d->skel, &c->ports) || synfin_set_cfg(d->skel, &cfg))
 		return -1;
 	d->cfg = cfg;
 	d->ports = c->ports;
@@ -553,6 +581,8 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* A control client that goes away mid-reply must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (geteuid() && access(d.conf.pin_dir, W_OK)) {
 		pr_err("synfind needs root or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (can't write %s)",
@@ -578,7 +608,8 @@ int main(int argc, char **argv)
 		ret = errno == EPERM ? EXIT_USAGE : 1;
 		goto err_destroy;
 	}
-	if (pins_pin_maps(&pins, d.skel) || apply_runtime(&d, &d.conf))
+	if (pick_meta_magic(&d) || pins_pin_maps(&pins, d.skel) ||
+	    apply_runtime(&d, &d.conf))
 		goto err_unpin;
 	/* Reused secrets keep the cookies in flight valid across a restart. */
 	if (!d.pins_reused && secrets_init(bpf_map__fd(d.skel->maps.secrets_map)))

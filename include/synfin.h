@@ -70,9 +70,15 @@
 	X(CT_TW_ABSORBED, "ct_tw_absorbed",                                    \
 	  "late segments of a closed connection (TIME-WAIT) absorbed")         \
 	X(CT_RST_VALID, "ct_rst_valid",                                        \
-	  "RSTs inside the window, connection closed")                         \
+	  "RSTs at the expected sequence number (or the local kernel's), "     \
+	  "connection closed")                                                 \
+	X(CT_RST_CHALLENGED, "ct_rst_challenged",                              \
+	  "RSTs in the window but not exact: passed for the kernel's "         \
+	  "challenge ACK, connection kept (RFC 5961)")                         \
 	X(CT_RST_INVALID, "ct_rst_invalid",                                    \
 	  "RSTs outside the window, dropped (RFC 5961)")                       \
+	X(CT_OUT_OF_WINDOW, "ct_out_of_window",                                \
+	  "segments far outside the window: passed, the table left alone")    \
 	X(CT_RST_UNKNOWN, "ct_rst_unknown",                                    \
 	  "RSTs for no known connection, dropped")                             \
 	X(EVENTS_SENT, "events_sent", "events sent to synfind")                \
@@ -99,6 +105,8 @@ struct synfin_cfg {
 	__u16 window;	/* SYN-ACK window (never scaled) */
 	__u8 wscale;	/* our own window scale, 0..14 */
 	__u8 flags;	/* enum synfin_cfg_flags */
+	__u32 meta_magic; /* random per load: what XDP's metadata must carry */
+	__u32 pad;
 };
 
 /* Protected destination ports, one bit each (map ports_map, key 0). */
@@ -176,8 +184,9 @@ static inline __u16 synfin_mss_slot(int ipv6, __u32 idx)
 	}
 }
 
-/* XDP -> TC ingress: a validated cookie ACK carries this as XDP metadata. */
-#define SYNFIN_META_MAGIC 0x5f1e0c0dU
+/* XDP -> TC ingress: a validated cookie ACK carries this as XDP metadata,
+ * with magic = synfin_cfg.meta_magic, a random number set at load.
+ */
 enum synfin_meta_flags {
 	SYNFIN_META_SACK = 1 << 0,
 	SYNFIN_META_TS = 1 << 1,
@@ -263,6 +272,8 @@ struct synfin_ct_entry {
 	__u16 mss;		/* the client's MSS from the cookie, 0 if none */
 	__u8 opts;		/* enum synfin_meta_flags negotiated */
 	__u8 pad;
+	__u32 remote_isn;	/* the remote side's ISN, when known */
+	__u32 pad2;
 };
 
 #define SYNFIN_CT_DEFAULT_ENTRIES (1u << 20)

@@ -50,6 +50,7 @@
 #define FX_MSS6 1392
 #define FX_WINDOW 29200
 #define FX_WSCALE 9
+#define FX_META_MAGIC 0x5f1e0c0du	/* synfind picks a random one */
 #define FX_CFG_ALL (SYNFIN_CFG_SACK | SYNFIN_CFG_TS | SYNFIN_CFG_ECN | \
 		    SYNFIN_CFG_WSCALE)
 
@@ -204,6 +205,7 @@ static inline int fx_reset(struct fx *fx)
 	fx->cfg.window = FX_WINDOW;
 	fx->cfg.wscale = FX_WSCALE;
 	fx->cfg.flags = FX_CFG_ALL;
+	fx->cfg.meta_magic = FX_META_MAGIC;
 	if (synfin_set_cfg(fx->skel, &fx->cfg))
 		return -1;
 	if (ports_parse(FX_PORTS, &fx->ports, err, sizeof(err))) {

@@ -137,7 +137,7 @@ static void client_send_cookie(struct fx *fx, const struct conn *c,
 	assert_int_equal(r->retval, FX_XDP_PASS);
 	assert_int_equal(r->meta_len, sizeof(m));
 	memcpy(&m, r->out, sizeof(m));
-	assert_int_equal(m.magic, SYNFIN_META_MAGIC);
+	assert_int_equal(m.magic, FX_META_MAGIC);
 	assert_int_equal(r->pkt_len, r->in_len);
 	assert_memory_equal(r->pkt, r->in, r->in_len);
 }
@@ -1008,7 +1008,7 @@ static void test_rst_window_edges(void **state)
 {
 	struct fx *fx = *state;
 	static struct fx_run r;
-	const int32_t in[] = { -1, SERVER_WINDOW - 1 };
+	const int32_t in[] = { -1, 0 };
 	const int32_t out[] = { -2, SERVER_WINDOW, 1000000, INT32_MIN };
 	struct conn c;
 	size_t i, j;
@@ -1026,6 +1026,15 @@ static void test_rst_window_edges(void **state)
 			EXPECT_DELTAS(&r, D(CT_RST_INVALID, 1));
 			EXPECT_CT_OPEN(fx, &c);
 		}
+		/* In the window but not at rcv_nxt: the kernel sends a
+		 * challenge ACK and keeps the connection (RFC 5961); so does
+		 * the table.
+		 */
+		client_send(fx, &c, RST | (i ? ACK : 0), c.u + 1000, c.w, 0,
+			    FX_XDP_PASS, &r);
+		EXPECT_DELTAS(&r, D(CT_RST_CHALLENGED, 1), D(EST_PASSED, 1));
+		EXPECT_CT_OPEN(fx, &c);
+		/* At rcv_nxt, or the FIN's own number just before it: reset. */
 		client_send(fx, &c, RST | (i ? ACK : 0), c.u + (uint32_t)in[i],
 			    c.w, 0, FX_XDP_PASS, &r);
 		EXPECT_DELTAS(&r, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2),
@@ -1187,6 +1196,62 @@ static void test_time_wait_new_connection(void **state)
 	/* ... and it closes like the first. */
 	conn_request(fx, &c);
 	client_close(fx, &c);
+}
+
+/* Blind segments: a FIN, data or an ACK far from the window changes
+ * nothing in the table (the kernel drops them itself), so the real close
+ * still goes as it should.
+ */
+static void test_blind_segments_ignored(void **state)
+{
+	struct fx *fx = *state;
+	static struct fx_run r;
+	struct conn c;
+
+	conn_start(fx, &c, 0);
+	client_send(fx, &c, FIN_ACK, c.u - 200000, c.w, 0, FX_XDP_PASS, &r);
+	EXPECT_DELTAS(&r, D(CT_OUT_OF_WINDOW, 1));
+	EXPECT_CT_OPEN(fx, &c);
+	client_send(fx, &c, DATA, c.u + 0x70000000, c.w, 100, FX_XDP_PASS, &r);
+	EXPECT_DELTAS(&r, D(CT_OUT_OF_WINDOW, 1));
+	EXPECT_CT_OPEN(fx, &c);
+	client_close(fx, &c);
+}
+
+/* A dead connection left in the table (its socket went without a RST):
+ * a new connection's valid cookie ACK on the tuple, far from the old
+ * window and with no kernel socket for it, takes the entry over.
+ */
+static void test_stale_entry_new_connection(void **state)
+{
+	struct fx *fx = *state;
+	struct fx_cookie_opts o = {
+		.mss_idx = fx_ref_mss_idx(0, CLIENT_MSS),
+		.ws = SYNFIN_COOKIE_WSCALE_NONE,
+	};
+	static struct fx_run r;
+	struct synfin_ct_entry e;
+	struct pkt_spec syn;
+	struct pkt_view v;
+	struct conn c;
+
+	conn_start(fx, &c, 0);
+	c.x = c.u + 0x40000000;
+	client_spec(&c, &syn, PKT_TCP_SYN, c.x, 0, 0);
+	assert_int_equal(pkt_opt_mss(&syn, CLIENT_MSS), 0);
+	fx_xdp(fx, build_spec, &syn, &r);
+	assert_int_equal(r.retval, FX_XDP_TX);
+	assert_int_equal(pkt_parse(r.pkt, r.pkt_len, &v, NULL), 0);
+	assert_int_equal(v.seq, fx_ref_cookie(fx, &syn, c.x, r.counter, &o).seq);
+	c.y = v.seq;
+	client_send_cookie(fx, &c, ACK, c.x + 1, c.y + 1, 0, &r);
+	EXPECT_DELTAS(&r, D(CT_OUT_OF_WINDOW, 1), D(ACK_COOKIE_VALID, 1),
+		      D(CT_REPLACED, 1));
+	assert_int_equal(ct_get(fx, &c, &e), 0);
+	assert_int_equal(e.remote_isn, c.x);
+	assert_int_equal(e.side[SF_SIDE_REMOTE].next_seq, c.x + 1);
+	assert_int_equal(e.side[SF_SIDE_LOCAL].next_seq, c.y + 1);
+	assert_int_equal(e.side[SF_SIDE_LOCAL].packets, 0);
 }
 
 /* A late duplicate of the first connection's own cookie ACK (or of its
@@ -1401,6 +1466,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup(fn, fx_test_reset)
 		T(test_client_close),
 		T(test_events),
+		T(test_blind_segments_ignored),
+		T(test_stale_entry_new_connection),
 		T(test_client_close_ipv6),
 		T(test_client_close_fin_acks_fin),
 		T(test_client_close_server_sends_on),

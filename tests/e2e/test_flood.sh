@@ -152,26 +152,25 @@ flood() {	# args...: synfin-flood from the client, JSON lines in flood.out
 		2>"$TB_TMP/flood.err"
 }
 
-# check_run MODE TYPE FAMILY [SRC]: one flood of COUNT frames, captured.
+# check_run MODE TYPE FAMILY [SRC|default]: one flood of COUNT frames, captured.
 check_run() {
-	local mode=$1 type=$2 fam=$3 src=${4:-} dst mss
+	local mode=$1 type=$2 fam=$3 src=${4:-} dst dstarg mss rc srcarg
 	if [ "$fam" = 4 ]; then
-		dst=$IP4_S mss=1460
-		[ -n "$src" ] || src=$SRC4
+		dst=$IP4_S dstarg=$IP4_S:$PORT mss=1460
+		src=${src:-$SRC4}
 	else
-		dst=$IP6_S mss=1440
-		[ -n "$src" ] || src=$SRC6
+		dst=$IP6_S dstarg=[$IP6_S]:$PORT mss=1440
+		src=${src:-$SRC6}
+	fi
+	srcarg=(--src "$src")
+	if [ "$src" = default ]; then
+		# The client veth's own subnet.
+		srcarg=()
+		[ "$fam" = 4 ] && src=${IP4_C%.*}.0/24 || src=${IP6_C%::*}::/64
 	fi
 	capture_start "tcp dst port $PORT"
-	if [ "$src" = default ]; then
-		[ "$fam" = 4 ] && src=${IP4_C%.*}.0/24 || src=${IP6_C%::*}::/64
-		flood --dst "$( [ "$fam" = 4 ] && echo "$dst" || echo "[$dst]"):$PORT" \
-			--type "$type" --count $COUNT --mode "$mode"
-	else
-		flood --dst "$( [ "$fam" = 4 ] && echo "$dst" || echo "[$dst]"):$PORT" \
-			--src "$src" --type "$type" --count $COUNT --mode "$mode"
-	fi
-	local rc=$?
+	flood --dst "$dstarg" "${srcarg[@]}" --type "$type" --count $COUNT --mode "$mode"
+	rc=$?
 	capture_stop
 	[ $rc = 0 ] || fail "$mode $type IPv$fam: exit $rc: $(cat "$TB_TMP/flood.err")"
 	expect_eq "$mode $type IPv$fam: sent" "$(summary total)" $COUNT
