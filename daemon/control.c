@@ -22,9 +22,12 @@
 #include "ct_format.h"
 #include "control.h"
 
+/* The whole request, and the whole reply: the daemon's loop waits. */
 #define CONTROL_TIMEOUT_MS 1000
+#define CONTROL_REPLY_TIMEOUT_MS 2000
 #define CONNS_BATCH 1024
 #define CONNS_DEFAULT_LIMIT 1000
+#define CONNS_MAX_LIMIT 100000
 
 int control_open(const char *path)
 {
@@ -108,22 +111,6 @@ static json_object *cmd_stats(struct daemon *d, json_object *req)
 	return o;
 }
 
-static __u32 ct_count(struct daemon *d)
-{
-	int fd = bpf_map__fd(d->skel->maps.conntrack);
-	struct synfin_ct_key k, next;
-	__u32 n = 0;
-	void *prev = NULL;
-
-	/* A walk of keys only: cheap next to a batch dump of values. */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	return n;
-}
-
 static unsigned int prog_id(const struct bpf_program *p)
 {
 	struct bpf_prog_info info = {};
@@ -162,7 +149,10 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 			       json_object_new_int64((now - d->started_ns) / 1000000));
 	ports_format(&d->ports, ports, sizeof(ports));
 	json_object_object_add(o, "ports", json_object_new_string(ports));
-	json_object_object_add(o, "ct_entries", json_object_new_int64(ct_count(d)));
+	/* As of the sweep's last full pass: walking 1M keys here would stall
+	 * the daemon.
+	 */
+	json_object_object_add(o, "ct_entries", json_object_new_int64(d->ct_present));
 	json_object_object_add(o, "ct_size", json_object_new_int64(d->ct_size));
 	json_object_object_add(o, "secret_age_ms",
 			       json_object_new_int64((now - d->secret_ns) / 1000000));
@@ -195,8 +185,8 @@ static json_object *cmd_conns(struct daemon *d, json_object *req)
 	}
 	if (json_object_object_get_ex(req, "limit", &v))
 		limit = json_object_get_int64(v);
-	if (limit <= 0)
-		return error_reply("Bad limit: want a positive number");
+	if (limit <= 0 || limit > CONNS_MAX_LIMIT)
+		return error_reply("Bad limit %ld: want 1 to %d", limit, CONNS_MAX_LIMIT);
 
 	keys = calloc(CONNS_BATCH, sizeof(*keys));
 	vals = calloc(CONNS_BATCH, sizeof(*vals));
@@ -310,19 +300,28 @@ static json_object *dispatch(struct daemon *d, const char *line)
 	return reply;
 }
 
-/* Reads one line within CONTROL_TIMEOUT_MS; a slow or silent client
- * can't hold the daemon up.
+static int ms_left(__u64 deadline_ns)
+{
+	__u64 now = monotonic_ns();
+
+	return now >= deadline_ns ? 0 : (int)((deadline_ns - now) / 1000000) + 1;
+}
+
+/* Reads one line before the deadline: a slow or silent client can't hold
+ * the daemon up. 0, -1 (nothing, or too late) or -2 (too long).
  */
-static int read_request(int fd, char *buf, size_t len)
+static int read_request(int fd, char *buf, size_t len, __u64 deadline_ns)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	size_t used = 0;
 	ssize_t n;
 
 	while (used < len - 1) {
-		if (poll(&pfd, 1, CONTROL_TIMEOUT_MS) <= 0)
+		if (poll(&pfd, 1, ms_left(deadline_ns)) <= 0)
 			return -1;
 		n = read(fd, buf + used, len - 1 - used);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (n <= 0)
 			break;
 		used += n;
@@ -335,17 +334,40 @@ static int read_request(int fd, char *buf, size_t len)
 	return used ? 0 : -1;
 }
 
+/* Writes it all before the deadline, or gives up on the client. */
+static void write_reply(int fd, const char *out, size_t len, __u64 deadline_ns)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		if (poll(&pfd, 1, ms_left(deadline_ns)) <= 0) {
+			pr_debug("control client too slow to read its reply; dropped");
+			return;
+		}
+		n = send(fd, out + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return;
+		off += n;
+	}
+}
+
 void control_serve(int lfd, struct daemon *d)
 {
+	__u64 deadline = monotonic_ns() + CONTROL_TIMEOUT_MS * 1000000ULL;
 	char buf[CONTROL_MAX_REQUEST];
 	json_object *reply;
 	const char *out;
+	size_t len;
 	int fd, r;
 
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
-	r = read_request(fd, buf, sizeof(buf));
+	r = read_request(fd, buf, sizeof(buf), deadline);
 	if (r == -1) {
 		close(fd);
 		return;
@@ -354,20 +376,11 @@ void control_serve(int lfd, struct daemon *d)
 				      CONTROL_MAX_REQUEST - 1)
 			: dispatch(d, buf);
 	out = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-	/* Replies can be large (conns): write it all, blocking. */
-	{
-		size_t len = strlen(out), off = 0;
-		ssize_t n;
-
-		while (off < len) {
-			n = write(fd, out + off, len - off);
-			if (n <= 0)
-				break;
-			off += n;
-		}
-		if (write(fd, "\n", 1) < 0)
-			pr_debug("control client went away");
-	}
+	len = strlen(out);
+	/* The reply may be large (conns): it gets more time than the request. */
+	deadline = monotonic_ns() + CONTROL_REPLY_TIMEOUT_MS * 1000000ULL;
+	write_reply(fd, out, len, deadline);
+	write_reply(fd, "\n", 1, deadline);
 	json_object_put(reply);
 	close(fd);
 }

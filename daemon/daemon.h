@@ -23,8 +23,9 @@ struct daemon {
 	__u32 meta_magic;	/* XDP -> TC metadata tag; kept across --keep */
 	__u64 started_ns;	/* CLOCK_MONOTONIC */
 	__u64 secret_ns;	/* when the newest cookie key was written */
-	struct expiry_stats sweep;	/* the last sweep */
-	__u64 sweep_cost_ns;
+	struct sweep_cursor cursor;	/* the sweep's pass under way */
+	__u64 ct_present;	/* entries, as of the last full pass */
+	__u64 sweep_cost_ns;	/* the last slice's */
 	__u64 expired_total;
 	/* Entries the LRU evicted since start: made, less swept, less
 	 * present (measured from the first sweep).

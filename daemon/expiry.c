@@ -70,17 +70,20 @@ static int expired(const struct synfin_ct_entry *e,
 	return 1;
 }
 
-int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
-	     struct expiry_stats *st)
+int ct_sweep_slice(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
+		   __u32 budget, struct sweep_cursor *cur, struct expiry_stats *st)
 {
 	struct synfin_ct_key *keys, *dead;
 	struct synfin_ct_entry *vals;
-	__u32 n, i, ndead, token[16];
-	void *in = NULL;
-	int err = 0, done = 0;
+	__u32 n, i, ndead, out[16];
+	__u64 done_here = 0;
+	int err = 0, ended = 0;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
 	memset(st, 0, sizeof(*st));
+	/* Not started: the pass begins with a NULL token. */
+	if (!cur->started)
+		cur->scanned = cur->removed = 0;
 	keys = calloc(SWEEP_BATCH, sizeof(*keys));
 	dead = calloc(SWEEP_BATCH, sizeof(*dead));
 	vals = calloc(SWEEP_BATCH, sizeof(*vals));
@@ -88,26 +91,28 @@ int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
 		err = -ENOMEM;
 		goto out;
 	}
-	while (!done) {
+	while (!ended && done_here < budget) {
 		n = SWEEP_BATCH;
-		/* The hash map's batch token is a bucket index. */
-		err = bpf_map_lookup_batch(map_fd, in, token, keys, vals, &n,
-					   &opts);
+		err = bpf_map_lookup_batch(map_fd, cur->started ? cur->token : NULL,
+					   out, keys, vals, &n, &opts);
 		if (err) {
 			if (errno != ENOENT) {
 				err = -errno;
 				break;
 			}
 			err = 0;
-			done = 1;
+			ended = 1;
 		}
-		in = token;
+		memcpy(cur->token, out, sizeof(out));
+		cur->started = 1;
 		ndead = 0;
 		for (i = 0; i < n; i++) {
 			st->scanned++;
 			if (expired(&vals[i], pol, now_ns, st))
 				dead[ndead++] = keys[i];
 		}
+		done_here += n;
+		cur->scanned += n;
 		for (i = 0; i < ndead;) {
 			n = ndead - i;
 			err = bpf_map_delete_batch(map_fd, dead + i, &n, &opts);
@@ -124,9 +129,35 @@ int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
 			i++;
 		}
 	}
+	cur->removed += st->removed;
 out:
 	free(keys);
 	free(dead);
 	free(vals);
-	return err;
+	if (err)
+		return err;
+	if (ended)
+		cur->started = 0;
+	return ended;
+}
+
+int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
+	     struct expiry_stats *st)
+{
+	struct sweep_cursor cur = {};
+	struct expiry_stats one;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	do {
+		r = ct_sweep_slice(map_fd, pol, now_ns, ~0u, &cur, &one);
+		if (r < 0)
+			return r;
+		st->scanned += one.scanned;
+		st->removed += one.removed;
+		st->removed_time_wait += one.removed_time_wait;
+		st->removed_closed += one.removed_closed;
+		st->removed_idle += one.removed_idle;
+	} while (!r);
+	return 0;
 }

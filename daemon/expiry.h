@@ -27,11 +27,25 @@ struct config;
 void expiry_policy_from_config(struct expiry_policy *pol, const struct config *c);
 /* The defaults, with this TIME-WAIT. */
 void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms);
+/* Where a sweep in slices has got to. Zeroed: at the start. */
+struct sweep_cursor {
+	__u32 token[16];	/* the hash map's batch token (a bucket) */
+	int started;
+	__u64 scanned;		/* in the pass under way */
+	__u64 removed;
+};
+
 /* One pass over the table with batched lookups and deletes. now_ns is
  * CLOCK_MONOTONIC. Returns 0 or -errno.
  */
 int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
 	     struct expiry_stats *st);
+/* At most about budget entries of a pass, from where the cursor is. st
+ * counts this slice; returns 1 when the pass ended (cur holds its
+ * totals), 0 when it goes on, or -errno.
+ */
+int ct_sweep_slice(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
+		   __u32 budget, struct sweep_cursor *cur, struct expiry_stats *st);
 __u64 monotonic_ns(void);
 
 #endif

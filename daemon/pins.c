@@ -112,11 +112,26 @@ int pins_reuse_maps(struct pins *p, struct synfin *skel, __u32 ct_entries)
 			continue;
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
-		if (m == skel->maps.conntrack &&
-		    (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-		     info.max_entries != ct_entries)) {
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			pr_err("Couldn't read pinned map %s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (m == skel->maps.conntrack && info.max_entries != ct_entries) {
 			pr_err("The pinned connection table (%s) has %u entries, the configuration %u: restore max_entries, or remove the pins with synfind --detach",
 			       path, info.max_entries, ct_entries);
+			close(fd);
+			return -1;
+		}
+		/* Another synfin version's layout (a counter more, a field
+		 * more) must not be reused silently.
+		 */
+		if (info.type != bpf_map__type(m) ||
+		    info.key_size != bpf_map__key_size(m) ||
+		    info.value_size != bpf_map__value_size(m) ||
+		    info.max_entries != bpf_map__max_entries(m)) {
+			pr_err("Pinned map %s has another layout (from another synfin version?): remove the pins with synfind --detach",
+			       path);
 			close(fd);
 			return -1;
 		}

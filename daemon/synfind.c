@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <glob.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -402,26 +403,37 @@ static void count_evictions(struct daemon *d, __u64 present)
 	d->evicted = evicted;
 }
 
+/* A slice of the table each second, so a full table costs a fraction of a
+ * core: a pass over 1,000,000 entries takes about 8 s.
+ */
+#define SWEEP_SLICE 131072
+
 static void sweep(struct daemon *d)
 {
 	struct expiry_stats st;
 	__u64 t0 = monotonic_ns();
-	int err;
+	int r;
 
-	err = ct_sweep(bpf_map__fd(d->skel->maps.conntrack), &d->pol, t0, &st);
-	d->sweep = st;
+	r = ct_sweep_slice(bpf_map__fd(d->skel->maps.conntrack), &d->pol, t0,
+			   SWEEP_SLICE, &d->cursor, &st);
 	d->sweep_cost_ns = monotonic_ns() - t0;
 	d->expired_total += st.removed;
-	if (!err)
-		count_evictions(d, st.scanned - st.removed);
-	if (err)
-		pr_warn("Couldn't sweep the connection table: %s (%d)", strerror(-err), err);
-	else if (st.removed)
+	if (r < 0) {
+		pr_warn("Couldn't sweep the connection table: %s (%d)", strerror(-r), r);
+		d->cursor.started = 0;
+		return;
+	}
+	if (st.removed)
 		pr_debug("swept %llu entries in %.3f ms: removed %llu TIME-WAIT, %llu CLOSED, %llu idle",
 			 (unsigned long long)st.scanned, d->sweep_cost_ns / 1e6,
 			 (unsigned long long)st.removed_time_wait,
 			 (unsigned long long)st.removed_closed,
 			 (unsigned long long)st.removed_idle);
+	if (r == 1) {
+		/* A pass ended: what is in the table now. */
+		d->ct_present = d->cursor.scanned - d->cursor.removed;
+		count_evictions(d, d->ct_present);
+	}
 }
 
 /* A fresh key for the next counter period, once every rotate_s (rounded
@@ -522,17 +534,25 @@ static int detach_pinned(const struct config *c)
 {
 	struct synfin *skel;
 	struct attachment a;
+	char path[512];
 	struct pins p;
+	glob_t g;
 	int i;
 
 	if (pins_lock(&p, c->pin_dir))
 		return EXIT_USAGE;
-	for (i = 0; i < c->nifaces; i++) {
-		memset(&a, 0, sizeof(a));
-		a.xdp_link = a.tc_link = a.tc_egress_link = -1;
-		snprintf(a.ifname, sizeof(a.ifname), "%s", c->ifaces[i]);
-		snprintf(a.pin_dir, sizeof(a.pin_dir), "%s", c->pin_dir);
-		detach_iface(&a, 0);
+	/* Every interface with pinned links, named or not. */
+	snprintf(path, sizeof(path), "%s/links/*", c->pin_dir);
+	if (!glob(path, 0, NULL, &g)) {
+		for (i = 0; i < (int)g.gl_pathc; i++) {
+			memset(&a, 0, sizeof(a));
+			a.xdp_link = a.tc_link = a.tc_egress_link = -1;
+			snprintf(a.ifname, sizeof(a.ifname), "%s", strrchr(g.gl_pathv[i], '/') + 1);
+			snprintf(a.pin_dir, sizeof(a.pin_dir), "%s", c->pin_dir);
+			detach_iface(&a, 0);
+			pr_info("detached %s", a.ifname);
+		}
+		globfree(&g);
 	}
 	skel = synfin__open();
 	if (skel) {

@@ -128,6 +128,38 @@ static void sweep_100k(void **state)
 	assert_int_equal(count_entries(fd), N_EST);
 }
 
+/* The daemon sweeps in slices, a second each: the same result, in parts. */
+static void sweep_in_slices(void **state)
+{
+	struct synfin *skel = *state;
+	int fd = bpf_map__fd(skel->maps.conntrack), r, slices = 0;
+	struct sweep_cursor cur = {};
+	struct expiry_policy pol;
+	struct expiry_stats st;
+	__u64 now = monotonic_ns(), removed = 0, scanned = 0;
+	struct synfin_ct_key k;
+
+	/* Empty what sweep_100k left. */
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		bpf_map_delete_elem(fd, &k);
+	expiry_policy_default(&pol, TW_MS);
+	fill(fd, now);
+	do {
+		r = ct_sweep_slice(fd, &pol, now, 10000, &cur, &st);
+		assert_true(r >= 0);
+		removed += st.removed;
+		scanned += st.scanned;
+		slices++;
+	} while (!r);
+	print_message("%d slices of at least 10,000 entries\n", slices);
+	assert_true(slices >= 8);	/* whole batches of 4096 */
+	assert_int_equal(scanned, FILL);
+	assert_int_equal(cur.scanned, FILL);
+	assert_int_equal(removed, N_TW_OLD + N_CLOSED + N_FW2_OLD);
+	assert_int_equal(cur.removed, removed);
+	assert_int_equal(count_entries(fd), N_TW_YOUNG + N_EST);
+}
+
 static int setup(void **state)
 {
 	struct synfin *skel = synfin_load_sized(2 * FILL);
@@ -148,6 +180,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sweep_100k),
+		cmocka_unit_test(sweep_in_slices),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

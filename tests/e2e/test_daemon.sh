@@ -81,6 +81,29 @@ info "ok: metrics ($(grep -c '^synfin_' "$TB_TMP/metrics") samples)"
 out=$(in_s "$BUILD/synfind" --iface "$VS" --ports 80 --metrics localhost:x 2>&1); rc=$?
 expect_eq "bad --metrics: exit" "$rc" 2
 
+# Bad control clients: silent, dribbling, garbage, gone before the reply.
+$PY - "$SYNFIND_SOCK" <<'PY' || fail "control socket clients"
+import socket, sys, time
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX); s.connect(path); return s
+silent = conn()                                   # never sends
+t0 = time.monotonic()
+d = conn()
+for b in b'{"cmd":':                              # one byte every 0.3 s
+    d.send(bytes([b])); time.sleep(0.3)
+    if time.monotonic() - t0 > 3: break
+g = conn(); g.sendall(b'not json\n'); r = g.recv(4096)
+assert b'"error"' in r, r
+for i in range(20):                               # ask, and leave at once
+    c = conn(); c.sendall(b'{"cmd":"conns","limit":100000}\n'); c.close()
+big = conn(); big.sendall(b'x' * 5000 + b'\n'); r = big.recv(4096)
+assert b'longer than' in r, r
+PY
+ctl -j status >/dev/null || fail "synfind stopped answering after bad clients"
+kill -0 "$SYNFIND_PID" || fail "synfind died after bad clients"
+info "ok: silent, slow, garbage and vanishing control clients survived"
+
 # stats --interval: live rates, bounded by --count.
 ctl stats --interval 1 --count 2 >"$TB_TMP/rates" || fail "stats --interval"
 expect_eq "rate blocks" "$(grep -c '^--- ' "$TB_TMP/rates")" 2
@@ -145,4 +168,13 @@ synfind_stop
 in_s ip link show "$VS" | grep -q xdp && fail "XDP left attached without --keep"
 [ -z "$(ls "$TB_PIN" 2>/dev/null)" ] || fail "pins left: $(ls -R "$TB_PIN")"
 info "ok: detached and pins removed"
+
+# --detach, without naming the interface, removes what a --keep run left.
+synfind_start --config "$TB_TMP/synfin.conf" --keep
+synfind_stop
+in_s ip link show "$VS" | grep -q xdp || fail "--keep: XDP detached at exit"
+in_s "$BUILD/synfind" --detach --pin-dir "$TB_PIN" 2>"$TB_TMP/detach.log" || fail "--detach: $(cat "$TB_TMP/detach.log")"
+in_s ip link show "$VS" | grep -q xdp && fail "--detach left XDP attached"
+[ -z "$(ls "$TB_PIN" 2>/dev/null)" ] || fail "--detach left pins: $(ls -R "$TB_PIN")"
+info "ok: --detach removed the kept programs and pins"
 echo "PASS"
