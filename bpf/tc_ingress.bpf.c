@@ -8,6 +8,7 @@
 #include "synfin.h"
 #include "parse.h"
 #include "maps.h"
+#include "sock.h"
 
 /* Pass, and let any later TC program (tcx or classic) see it too. */
 #define TC_ACT_NEXT -1
@@ -16,27 +17,6 @@
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs,
 				   int attrs__sz) __ksym;
-
-static __always_inline struct bpf_sock *lookup_listener(struct __sk_buff *skb,
-							const struct pkt *p)
-{
-	struct bpf_sock_tuple t = {};
-
-	if (p->ipv6) {
-		__builtin_memcpy(t.ipv6.saddr, p->saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->daddr, 16);
-		t.ipv6.sport = p->sport;
-		t.ipv6.dport = p->dport;
-		return bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv6),
-					  BPF_F_CURRENT_NETNS, 0);
-	}
-	t.ipv4.saddr = p->saddr[0];
-	t.ipv4.daddr = p->daddr[0];
-	t.ipv4.sport = p->sport;
-	t.ipv4.dport = p->dport;
-	return bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS,
-				  0);
-}
 
 SEC("tc")
 int tc_synfin_ingress(struct __sk_buff *skb)
@@ -62,7 +42,7 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
 		return TC_ACT_NEXT;
 
-	skc = lookup_listener(skb, &p);
+	skc = sock_lookup(skb, &p);
 	if (!skc) {
 		count(SYNFIN_C_HANDOFF_NO_LISTENER);
 		return TC_ACT_NEXT;

@@ -12,41 +12,17 @@
 #include "cookie.h"
 #include "csum.h"
 #include "conntrack.h"
+#include "sock.h"
 #include <bpf/bpf_core_read.h>
 
 #define SYNACK_TTL 64
 #define TCP_MAX_WSCALE 14
 
-/* The kernel's socket for this tuple: established, TIME-WAIT, request or
- * listener. The caller releases it.
- */
-static __always_inline struct bpf_sock *kernel_sock(struct xdp_md *ctx,
-						    const struct pkt *p)
-{
-	struct bpf_sock_tuple t = {};
-
-	/* Two calls: the helper wants a constant tuple size. */
-	if (p->ipv6) {
-		__builtin_memcpy(t.ipv6.saddr, p->saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->daddr, 16);
-		t.ipv6.sport = p->sport;
-		t.ipv6.dport = p->dport;
-		return bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv6),
-					  BPF_F_CURRENT_NETNS, 0);
-	}
-	t.ipv4.saddr = p->saddr[0];
-	t.ipv4.daddr = p->daddr[0];
-	t.ipv4.sport = p->sport;
-	t.ipv4.dport = p->dport;
-	return bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS,
-				  0);
-}
-
 /* Does the kernel hold a socket for this tuple other than a listener? */
 static __always_inline int kernel_has_conn(struct xdp_md *ctx,
 					   const struct pkt *p)
 {
-	struct bpf_sock *sk = kernel_sock(ctx, p);
+	struct bpf_sock *sk = sock_lookup(ctx, p);
 	int held;
 
 	if (!sk)
@@ -490,7 +466,7 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 		return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_VALID);
 	}
 
-	sk = kernel_sock(ctx, p);
+	sk = sock_lookup(ctx, p);
 	if (sk) {
 		state = sk->state;
 		if (state != BPF_TCP_LISTEN) {

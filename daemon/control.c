@@ -111,16 +111,6 @@ static json_object *cmd_stats(struct daemon *d, json_object *req)
 	return o;
 }
 
-static unsigned int prog_id(const struct bpf_program *p)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
-		return 0;
-	return info.id;
-}
-
 static json_object *cmd_status(struct daemon *d, json_object *req)
 {
 	json_object *o = json_object_new_object(), *ifs = json_object_new_array();
@@ -140,11 +130,11 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 	}
 	json_object_object_add(o, "interfaces", ifs);
 	json_object_object_add(o, "xdp_prog_id",
-			       json_object_new_int(prog_id(d->skel->progs.xdp_synfin)));
+			       json_object_new_int(synfin_obj_id(bpf_program__fd(d->skel->progs.xdp_synfin))));
 	json_object_object_add(o, "tc_ingress_prog_id",
-			       json_object_new_int(prog_id(d->skel->progs.tc_synfin_ingress)));
+			       json_object_new_int(synfin_obj_id(bpf_program__fd(d->skel->progs.tc_synfin_ingress))));
 	json_object_object_add(o, "tc_egress_prog_id",
-			       json_object_new_int(prog_id(d->skel->progs.tc_synfin_egress)));
+			       json_object_new_int(synfin_obj_id(bpf_program__fd(d->skel->progs.tc_synfin_egress))));
 	json_object_object_add(o, "uptime_ms",
 			       json_object_new_int64((now - d->started_ns) / 1000000));
 	ports_format(&d->ports, ports, sizeof(ports));

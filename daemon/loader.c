@@ -121,3 +121,17 @@ int synfin_set_prefixes(struct synfin *skel, const struct prefix *p, int n)
 		pr_err("Couldn't write the prefix maps: %s", strerror(errno));
 	return err ? -1 : 0;
 }
+
+unsigned int synfin_obj_id(int fd)
+{
+	/* bpf_prog_info and bpf_map_info both begin with type and id. */
+	struct {
+		__u32 type;
+		__u32 id;
+	} info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}

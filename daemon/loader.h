@@ -19,6 +19,8 @@ int synfin_load_opened(struct synfin *skel);
 void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu);
 int synfin_set_cfg(struct synfin *skel, const struct synfin_cfg *cfg);
 int synfin_set_ports(struct synfin *skel, const struct synfin_ports *ports);
+/* The kernel's id of a program or map fd (what bpftool shows), 0 if none. */
+unsigned int synfin_obj_id(int fd);
 struct prefix;
 /* Replaces the protected prefixes with these n. */
 int synfin_set_prefixes(struct synfin *skel, const struct prefix *p, int n);

@@ -118,6 +118,23 @@ static int call(json_object *req, json_object **reply)
 	return 0;
 }
 
+static void print_json(json_object *o);
+
+/* call(), and in JSON mode print the reply as it came: *reply is then
+ * NULL and there is nothing left to do.
+ */
+static int call_or_print(json_object *req, json_object **reply)
+{
+	int ret = call(req, reply);
+
+	if (!ret && json_mode) {
+		print_json(*reply);
+		json_object_put(*reply);
+		*reply = NULL;
+	}
+	return ret;
+}
+
 static json_object *req_new(const char *cmd)
 {
 	json_object *o = json_object_new_object();
@@ -164,14 +181,9 @@ static int cmd_status(int argc, char **argv)
 
 	if (no_args(argc, argv, "status"))
 		return EXIT_USAGE;
-	ret = call(req_new("status"), &r);
-	if (ret)
+	ret = call_or_print(req_new("status"), &r);
+	if (ret || !r)
 		return ret;
-	if (json_mode) {
-		print_json(r);
-		json_object_put(r);
-		return 0;
-	}
 	printf("synfind up %lld s, programs: xdp %lld, tc ingress %lld, tc egress %lld\n",
 	       geti(r, "uptime_ms") / 1000, geti(r, "xdp_prog_id"),
 	       geti(r, "tc_ingress_prog_id"), geti(r, "tc_egress_prog_id"));
@@ -234,16 +246,12 @@ static int cmd_stats(int argc, char **argv)
 		}
 	}
 	if (!interval) {
-		ret = call(req_new("stats"), &r);
-		if (ret)
+		ret = call_or_print(req_new("stats"), &r);
+		if (ret || !r)
 			return ret;
-		if (json_mode) {
-			print_json(r);
-		} else {
-			json_object_object_get_ex(r, "counters", &c);
-			json_object_object_foreach(c, k, v)
-				printf("%-22s %llu\n", k, (unsigned long long)json_object_get_int64(v));
-		}
+		json_object_object_get_ex(r, "counters", &c);
+		json_object_object_foreach(c, k, v)
+			printf("%-22s %llu\n", k, (unsigned long long)json_object_get_int64(v));
 		json_object_put(r);
 		return 0;
 	}
@@ -313,14 +321,9 @@ static int cmd_conns(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	ret = call(req, &r);
-	if (ret)
+	ret = call_or_print(req, &r);
+	if (ret || !r)
 		return ret;
-	if (json_mode) {
-		print_json(r);
-		json_object_put(r);
-		return 0;
-	}
 	json_object_object_get_ex(r, "conns", &arr);
 	printf("%-12s %-44s %-44s %-12s %-12s %-7s %s\n", "STATE", "REMOTE", "LOCAL",
 	       "REMOTE-SIDE", "LOCAL-SIDE", "ORIGIN", "IDLE");
@@ -359,13 +362,10 @@ static int cmd_ports(int argc, char **argv)
 	json_object_object_add(req, "op", json_object_new_string(op));
 	if (argc == 3)
 		json_object_object_add(req, "spec", json_object_new_string(argv[2]));
-	ret = call(req, &r);
-	if (ret)
+	ret = call_or_print(req, &r);
+	if (ret || !r)
 		return ret;
-	if (json_mode)
-		print_json(r);
-	else
-		printf("protected ports %s (%lld)\n", gets_(r, "ports"), geti(r, "count"));
+	printf("protected ports %s (%lld)\n", gets_(r, "ports"), geti(r, "count"));
 	json_object_put(r);
 	return 0;
 }

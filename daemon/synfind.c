@@ -266,16 +266,6 @@ static void effective_cfg(const struct config *c, struct synfin_cfg *cfg)
 	}
 }
 
-static unsigned int map_id(const struct bpf_map *map)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len))
-		return 0;
-	return info.id;
-}
-
 static void print_counters(struct synfin *skel)
 {
 	__u64 v[SYNFIN_C__MAX];
@@ -665,7 +655,7 @@ int main(int argc, char **argv)
 			d.att[i].ifname, xdp_mode_name(d.att[i].mode),
 			d.att[i].reused ? ", pinned links updated in place" : "",
 			err, d.cfg.mss4, d.cfg.mss6, d.cfg.wscale,
-			map_id(d.skel->maps.conntrack),
+			synfin_obj_id(bpf_map__fd(d.skel->maps.conntrack)),
 			d.pins_reused ? " (resumed from pins)" : "");
 
 	ev = events_open(bpf_map__fd(d.skel->maps.events));
