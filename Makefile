@@ -154,7 +154,10 @@ $(FLOOD_SKEL): $(BUILD)/bpf/flood.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name flood > $@
 
-$(FLOOD_OBJS): $(FLOOD_SKEL)
+# A static pattern rule wins over daemon/%.o: no wait for synfin's skeleton.
+$(FLOOD_OBJS): $(BUILD)/daemon/%.o: daemon/%.c $(FLOOD_SKEL) | $(BUILD)/daemon
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Idaemon -c $< -o $@
 
 $(BUILD)/synfin-flood: $(FLOOD_OBJS)
 	$(call msg,LD,$@)

@@ -74,7 +74,7 @@ int flood_parse_dst(const char *s, struct flood_net *dst, __u16 *port)
 	}
 	return 0;
 bad:
-	flood_err("Bad --dst '%s': want ADDR[:PORT] or [ADDR6][:PORT]", s);
+	flood_err("Bad --dst '%s': want ADDR[:PORT] or [ADDR6][:PORT], PORT 1-65535", s);
 	return -1;
 }
 

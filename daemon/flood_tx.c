@@ -25,7 +25,7 @@
  * last about LIVE_CALL_NS, and paced ones send one frame (no dispatcher
  * change) up to LIVE_SMOOTH_PPS, above that bursts of LIVE_BURST_NS.
  */
-#define LIVE_CALL_NS (NSEC / 5)
+#define LIVE_CALL_NS (NSEC / 10)
 #define LIVE_SMOOTH_PPS 20000
 #define LIVE_BURST_NS (NSEC / 10)
 #define LIVE_FIRST 65536	/* frames in the first unpaced call */
@@ -216,10 +216,13 @@ static void *worker_main(void *arg)
 			}
 		}
 		n = chunk;
-		/* Unpaced live calls end near the deadline, not long after. */
+		/* Unpaced live calls end near the deadline, not long after: each
+		 * takes half the time left at the last call's rate, which other
+		 * threads' calls and the receiver's NAPI may slow down.
+		 */
 		if (run->mode == FLOOD_MODE_LIVE && !w->rate && run->deadline_ns && pps &&
-		    n > pps * (run->deadline_ns - now) / NSEC)
-			n = pps * (run->deadline_ns - now) / NSEC ?: 1;
+		    n > pps * (run->deadline_ns - now) / NSEC / 2)
+			n = pps * (run->deadline_ns - now) / NSEC / 2 ?: 1;
 		if (w->quota && n > w->quota - sent)
 			n = w->quota - sent;
 		if (run->mode == FLOOD_MODE_LIVE)
