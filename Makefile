@@ -104,6 +104,10 @@ $(BUILD)/benchctl: tests/bench/benchctl.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
+$(BUILD)/prog_bench: tests/bench/prog_bench.c $(LIB_OBJS) $(TESTLIB_OBJS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Idaemon -Itests/lib $^ $(LDLIBS) -o $@
+
 $(BUILD)/sweep_bench: tests/bench/sweep_bench.c $(LIB_OBJS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Idaemon $^ $(LDLIBS) -o $@
@@ -134,7 +138,7 @@ test-e2e: all
 	$(Q)tests/run.sh $(BUILD) e2e
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/benchctl $(BUILD)/sweep_bench
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/benchctl $(BUILD)/sweep_bench $(BUILD)/prog_bench
 	$(Q)tests/bench/bench.sh $(BUILD)
 
 demo: deps

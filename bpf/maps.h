@@ -84,6 +84,14 @@ struct {
 	__type(value, struct synfin_event_budget);
 } event_budget __weak SEC(".maps");
 
+/* Socket lookups for segments in no entry, rate-limited per CPU (XDP). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synfin_event_budget);
+} adopt_budget_map __weak SEC(".maps");
+
 static __always_inline void count(enum synfin_counter c)
 {
 	__u32 key = c;

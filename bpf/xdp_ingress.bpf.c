@@ -18,6 +18,34 @@
 #define SYNACK_TTL 64
 #define TCP_MAX_WSCALE 14
 
+/* Socket lookups for segments in no table entry, per CPU and second. Past
+ * it, such segments are dropped unasked (counted); a real one is resent
+ * and gets its turn.
+ */
+#define ADOPT_LOOKUPS_PER_S 50000
+
+static __always_inline int adopt_budget(void)
+{
+	struct synfin_event_budget *b;
+	__u32 zero = 0;
+	__u64 now;
+
+	b = bpf_map_lookup_elem(&adopt_budget_map, &zero);
+	if (!b)
+		return 0;
+	now = bpf_ktime_get_coarse_ns();
+	if (now - b->window_ns >= 1000000000ULL) {
+		b->window_ns = now;
+		b->sent = 0;
+	}
+	if (b->sent >= ADOPT_LOOKUPS_PER_S) {
+		count(SYNFIN_C_ADOPT_SKIPPED);
+		return 0;
+	}
+	b->sent++;
+	return 1;
+}
+
 /* Does the kernel hold a socket for this tuple other than a listener? */
 static __always_inline int kernel_has_conn(struct xdp_md *ctx,
 					   const struct pkt *p)
@@ -174,6 +202,7 @@ static __always_inline int handle_syn(struct xdp_md *ctx, const struct pkt *p)
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct synfin_cfg *cfg = cfg_get();
 	struct tcp_opts o = {};
+	struct synfin_ct_key k;
 	struct cookie_out ck;
 	struct synack sa = {};
 	__u32 client_ws, mss_idx;
@@ -185,8 +214,12 @@ static __always_inline int handle_syn(struct xdp_md *ctx, const struct pkt *p)
 		count(SYNFIN_C_MALFORMED_TCP);
 		return XDP_DROP;
 	}
-	/* The server's own TIME-WAIT: the kernel decides on reuse. */
-	if (kernel_has_conn(ctx, p)) {
+	/* The server's own TIME-WAIT: the kernel decides on reuse. The table
+	 * knows the tuples the kernel may still hold; the kernel is asked only
+	 * about those, not for every SYN of a flood.
+	 */
+	ct_key_make(p, SF_SIDE_REMOTE, &k);
+	if (bpf_map_lookup_elem(&conntrack, &k) && kernel_has_conn(ctx, p)) {
 		count(SYNFIN_C_SYN_KERNEL_SOCK);
 		return XDP_PASS;
 	}
@@ -284,8 +317,8 @@ static __always_inline void ct_track_cookie(const struct synfin_ct_key *k,
 }
 
 /* Checks a cookie ACK. 0 when valid, with the options in *m; -1 for a bad
- * cookie and -2 for malformed options (a valid cookie or not), uncounted:
- * the caller may try other things first.
+ * cookie and -2 for a good one with malformed options, uncounted: the
+ * caller may try other things first.
  */
 static __always_inline int cookie_ack_check(struct xdp_md *ctx,
 					    const struct pkt *p,
@@ -297,10 +330,11 @@ static __always_inline int cookie_ack_check(struct xdp_md *ctx,
 	struct tcp_opts o = {};
 	__u32 cookie;
 
-	if (parse_tcp_opts(data, data_end, p, &o))
-		return -2;
+	/* The hash first: a forged ACK costs no option parsing. */
 	if (cookie_check(p, &cookie))
 		return -1;
+	if (parse_tcp_opts(data, data_end, p, &o))
+		return -2;
 	cookie_decode(p, cookie, &o, cfg, m);
 	return 0;
 }
@@ -466,7 +500,11 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 		return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_VALID);
 	}
 
-	sk = sock_lookup(ctx, p);
+	/* Maybe a connection from before synfin (or one the table evicted):
+	 * ask the kernel, within a budget, so an ACK flood can't make every
+	 * forged segment a socket lookup.
+	 */
+	sk = adopt_budget() ? sock_lookup(ctx, p) : NULL;
 	if (sk) {
 		state = sk->state;
 		if (state != BPF_TCP_LISTEN) {

@@ -48,6 +48,8 @@
 	  "connections tracked from the kernel's own SYN-ACK (TC egress)")     \
 	X(CT_ADOPTED, "ct_adopted",                                            \
 	  "connections the kernel already had, adopted into the table")        \
+	X(ADOPT_SKIPPED, "adopt_skipped",                                      \
+	  "segments in no entry dropped unasked: socket lookups over budget")  \
 	X(CT_REPLACED, "ct_replaced",                                          \
 	  "TIME-WAIT or closed entries replaced by a new connection")          \
 	X(CT_TRACK_FAILED, "ct_track_failed",                                  \
@@ -303,7 +305,7 @@ struct synfin_event {
 	__u16 pad;
 };
 
-/* The per-CPU budget behind the rate limit (map event_budget). */
+/* A per-CPU budget a second (maps event_budget, adopt_budget_map). */
 struct synfin_event_budget {
 	__u64 window_ns;	/* start of the current second */
 	__u32 sent;

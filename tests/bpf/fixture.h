@@ -193,6 +193,20 @@ static inline int fx_ct_lookup(const struct fx *fx, const struct pkt_spec *s,
 /* Writes the known settings, ports and secrets and empties the table
  * (also between tests, as some tests change them).
  */
+/* A TIME-WAIT entry for spec's tuple, as a tracked close leaves it. */
+static inline void fx_ct_put_time_wait(const struct fx *fx, const struct pkt_spec *s)
+{
+	struct synfin_ct_entry e = { .state = SF_TCP_TIME_WAIT };
+	struct synfin_ct_key k;
+
+	fx_ct_key(s, &k);
+	e.side[SF_SIDE_REMOTE].state = SF_TCP_CLOSED;
+	e.side[SF_SIDE_LOCAL].state = SF_TCP_TIME_WAIT;
+	e.closer = SF_SIDE_LOCAL;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx->skel->maps.conntrack),
+					     &k, &e, BPF_ANY), 0);
+}
+
 static inline int fx_reset(struct fx *fx)
 {
 	char err[128];

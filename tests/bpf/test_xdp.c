@@ -1704,12 +1704,32 @@ static void test_est_syn_passed(void **state)
 	static struct fx_run r;
 	struct pkt_spec s;
 
+	/* The table knows the tuple once a segment adopted it ... */
+	est_spec(&s, est.cport, PKT_TCP_ACK);
+	fx_xdp(*state, build_spec, &s, &r);
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1));
+	/* ... and then asks the kernel about a SYN on it. */
 	est_spec(&s, est.cport, PKT_TCP_SYN);
 	pkt_opts_linux_syn(&s, 1460, CLIENT_TSVAL, 7);
 	fx_xdp(*state, build_spec, &s, &r);
 	assert_int_equal(r.retval, FX_XDP_PASS);
 	fx_expect_unchanged(&r);
 	EXPECT_DELTAS(&r, D(SYN_SEEN, 1), D(SYN_KERNEL_SOCK, 1));
+}
+
+/* A SYN on a tuple the table doesn't know costs no socket lookup: it is
+ * answered with a cookie even if the kernel happens to hold the tuple.
+ */
+static void test_est_syn_untracked_answered(void **state)
+{
+	static struct fx_run r;
+	struct pkt_spec s;
+
+	est_spec(&s, est.cport, PKT_TCP_SYN);
+	pkt_opts_linux_syn(&s, 1460, CLIENT_TSVAL, 7);
+	fx_xdp(*state, build_spec, &s, &r);
+	assert_int_equal(r.retval, FX_XDP_TX);
+	EXPECT_DELTAS(&r, D(SYN_SEEN, 1), D(SYNACK_SENT, 1));
 }
 
 /* A listener is no connection: other tuples to its port are ours. */
@@ -1777,17 +1797,20 @@ static void test_time_wait_syn_passed(void **state)
 		usleep(5000);
 	assert_true(in_time_wait(EST_PORT, cport));
 
+	/* The table holds the TIME-WAIT as it would have tracked the close. */
 	est_spec(&s, cport, PKT_TCP_SYN);
+	fx_ct_put_time_wait(*state, &s);
 	s.seq = 0x80000000;
 	fx_xdp(*state, build_spec, &s, &r);
 	assert_int_equal(r.retval, FX_XDP_PASS);
 	fx_expect_unchanged(&r);
 	EXPECT_DELTAS(&r, D(SYN_SEEN, 1), D(SYN_KERNEL_SOCK, 1));
 
+	/* A late ACK for it reaches the kernel's TIME-WAIT socket. */
 	est_spec(&s, cport, PKT_TCP_ACK);
 	fx_xdp(*state, build_spec, &s, &r);
 	assert_int_equal(r.retval, FX_XDP_PASS);
-	EXPECT_DELTAS(&r, D(EST_PASSED, 1));
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_TW_ABSORBED, 1));
 }
 
 int main(void)
@@ -1861,6 +1884,7 @@ int main(void)
 		T(test_est_passed),
 		T(test_est_tracked_passed),
 		T(test_est_syn_passed),
+		T(test_est_syn_untracked_answered),
 		T(test_est_listener_is_not_a_conn),
 		T(test_time_wait_syn_passed),
 #undef T

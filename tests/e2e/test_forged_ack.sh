@@ -13,7 +13,9 @@ for i in $(seq 50); do [ -s "$TB_TMP/accepted" ] && break; sleep 0.1; done
 SMAC=$(in_s cat /sys/class/net/$VS/address)
 
 flood() {	# count
-	in_c $PY "$HERE/rawflood.py" --iface "$VC" --dst-mac "$SMAC" --src $IP4_C \
+	# Sources no real client uses: a forged ACK can't land on the tuple of a
+	# real connection's TIME-WAIT.
+	in_c $PY "$HERE/rawflood.py" --iface "$VC" --dst-mac "$SMAC" --src 198.18.0.128/25 \
 		--dst $IP4_S --dport 80 --type ack --count "$1" --seed 7 >"$TB_TMP/flood.json" ||
 		fail "flood: $(cat "$TB_TMP/flood.json")"
 	sleep 0.5
