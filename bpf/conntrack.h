@@ -265,6 +265,7 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 		ct_set_state(s, SF_TCP_CLOSED);
 		ct_set_state(r, SF_TCP_CLOSED);
 		e->state = SF_TCP_CLOSED;
+		count(SYNFIN_C_CT_CONN_CLOSED);
 		ct_event(k, e->state, e->origin, SF_EV_RESET);
 		return CT_PASS;
 	}
@@ -319,7 +320,10 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 		count(SYNFIN_C_CT_TW_ABSORBED);
 	else if ((s->state == SF_TCP_TIME_WAIT || s->state == SF_TCP_CLOSED) &&
 		 (r->state == SF_TCP_TIME_WAIT || r->state == SF_TCP_CLOSED))
+	{
+		count(SYNFIN_C_CT_CONN_CLOSED);
 		ct_event(k, e->state, e->origin, SF_EV_CLOSED);
+	}
 	return CT_PASS;
 }
 

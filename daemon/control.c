@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -92,6 +93,7 @@ static json_object *error_reply(const char *fmt, ...)
 static json_object *cmd_stats(struct daemon *d, json_object *req)
 {
 	json_object *o = json_object_new_object(), *c = json_object_new_object();
+	json_object *sum = json_object_new_object();
 	__u64 v[SYNFIN_C__MAX];
 	int i, err;
 
@@ -100,11 +102,18 @@ static json_object *cmd_stats(struct daemon *d, json_object *req)
 	if (err) {
 		json_object_put(o);
 		json_object_put(c);
+		json_object_put(sum);
 		return error_reply("Couldn't read the counters: %s", strerror(-err));
 	}
 	for (i = 0; i < SYNFIN_C__MAX; i++)
 		json_object_object_add(c, synfin_counter_names[i],
 				       json_object_new_int64(v[i]));
+	for (i = 0; i < STATS_SUMMARY_MAX; i++)
+		json_object_object_add(sum, stats_summary[i].name,
+				       json_object_new_int64(stats_summary_value(&stats_summary[i], v)));
+	json_object_object_add(sum, "time_wait_expired",
+			       json_object_new_int64(d->tw_expired_total));
+	json_object_object_add(o, "summary", sum);
 	json_object_object_add(o, "uptime_ms",
 			       json_object_new_int64((monotonic_ns() - d->started_ns) / 1000000));
 	json_object_object_add(o, "counters", c);
@@ -163,7 +172,7 @@ static json_object *cmd_conns(struct daemon *d, json_object *req)
 	struct synfin_ct_entry *vals;
 	__u32 n, i, token[16], total = 0;
 	__u64 now = monotonic_ns();
-	long limit = CONNS_DEFAULT_LIMIT;
+	long limit = CONNS_DEFAULT_LIMIT, port = 0;
 	void *in = NULL;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
@@ -175,6 +184,11 @@ static json_object *cmd_conns(struct daemon *d, json_object *req)
 	}
 	if (json_object_object_get_ex(req, "limit", &v))
 		limit = json_object_get_int64(v);
+	if (json_object_object_get_ex(req, "port", &v)) {
+		port = json_object_get_int64(v);
+		if (port < 1 || port > 65535)
+			return error_reply("Bad port %ld: want 1 to 65535", port);
+	}
 	if (limit <= 0 || limit > CONNS_MAX_LIMIT)
 		return error_reply("Bad limit %ld: want 1 to %d", limit, CONNS_MAX_LIMIT);
 
@@ -194,6 +208,8 @@ static json_object *cmd_conns(struct daemon *d, json_object *req)
 		for (i = 0; i < n; i++) {
 			if (want >= 0 && vals[i].state != want)
 				continue;
+			if (port && ntohs(keys[i].lport) != port)
+				continue;
 			total++;
 			if ((long)json_object_array_length(arr) < limit)
 				json_object_array_add(arr, ct_entry_json(&keys[i], &vals[i], now));
@@ -211,7 +227,7 @@ static json_object *cmd_conns(struct daemon *d, json_object *req)
 static json_object *cmd_ports(struct daemon *d, json_object *req)
 {
 	struct synfin_ports p = d->ports, delta;
-	const char *op = "show", *spec = NULL;
+	const char *op = "list", *spec = NULL;
 	json_object *o, *v;
 	char err[256], buf[1024];
 	unsigned int i;
@@ -220,7 +236,7 @@ static json_object *cmd_ports(struct daemon *d, json_object *req)
 		op = json_object_get_string(v);
 	if (json_object_object_get_ex(req, "spec", &v))
 		spec = json_object_get_string(v);
-	if (strcmp(op, "show")) {
+	if (strcmp(op, "show") && strcmp(op, "list")) {
 		if (!spec)
 			return error_reply("ports %s needs a port list", op);
 		if (ports_parse(spec, &delta, err, sizeof(err)))
@@ -234,7 +250,7 @@ static json_object *cmd_ports(struct daemon *d, json_object *req)
 			for (i = 0; i < 65536 / 64; i++)
 				p.bits[i] &= ~delta.bits[i];
 		} else {
-			return error_reply("Unknown ports operation '%s' (show, set, add, del)", op);
+			return error_reply("Unknown ports operation '%s' (list, set, add, del)", op);
 		}
 		if (!ports_count(&p))
 			return error_reply("Refusing to protect no port at all");
@@ -251,10 +267,55 @@ static json_object *cmd_ports(struct daemon *d, json_object *req)
 	return o;
 }
 
+/* Removes the entries in one state (their connections go on: the next
+ * segment adopts them back).
+ */
+static json_object *cmd_flush(struct daemon *d, json_object *req)
+{
+	int fd = bpf_map__fd(d->skel->maps.conntrack), want;
+	struct synfin_ct_key k, next;
+	struct synfin_ct_entry e;
+	json_object *o, *v;
+	__u64 n = 0;
+	void *prev = NULL;
+
+	if (!json_object_object_get_ex(req, "state", &v))
+		return error_reply("flush needs a state, e.g. TIME-WAIT");
+	want = tcp_state_parse(json_object_get_string(v));
+	if (want < 0)
+		return error_reply("Unknown TCP state '%s'", json_object_get_string(v));
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(fd, &k, &e) && e.state == want &&
+		    !bpf_map_delete_elem(fd, &k))
+			n++;
+	}
+	pr_info("flushed %llu %s entries", (unsigned long long)n, tcp_state_name(want));
+	o = json_object_new_object();
+	json_object_object_add(o, "flushed", json_object_new_int64(n));
+	return o;
+}
+
+static json_object *cmd_reload(struct daemon *d, json_object *req)
+{
+	char err[512] = "";
+	json_object *o;
+
+	(void)req;
+	if (!d->reload || d->reload(d, err, sizeof(err)))
+		return error_reply("%s", err[0] ? err : "Reload refused");
+	o = json_object_new_object();
+	json_object_object_add(o, "reloaded", json_object_new_boolean(1));
+	return o;
+}
+
 static const struct {
 	const char *name;
 	json_object *(*fn)(struct daemon *d, json_object *req);
 } handlers[] = {
+	{ "flush", cmd_flush },
+	{ "reload", cmd_reload },
 	{ "status", cmd_status },
 	{ "stats", cmd_stats },
 	{ "conns", cmd_conns },

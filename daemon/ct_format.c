@@ -77,6 +77,28 @@ static json_object *side_json(const struct synfin_ct_side *s)
 	return o;
 }
 
+/* The client is the side that sent the SYN: the remote one, unless the
+ * local side opened (an adopted connection's opener is unknown: remote).
+ */
+static void client_server_json(json_object *o, const struct synfin_ct_key *k,
+			       const struct synfin_ct_entry *e)
+{
+	int cl = e->opener == SF_SIDE_LOCAL;
+	char ip[INET6_ADDRSTRLEN];
+	int af = k->family == 6 ? AF_INET6 : AF_INET;
+
+	inet_ntop(af, cl ? k->laddr : k->raddr, ip, sizeof(ip));
+	json_object_object_add(o, "saddr", json_object_new_string(ip));
+	json_object_object_add(o, "sport", json_object_new_int(ntohs(cl ? k->lport : k->rport)));
+	inet_ntop(af, cl ? k->raddr : k->laddr, ip, sizeof(ip));
+	json_object_object_add(o, "daddr", json_object_new_string(ip));
+	json_object_object_add(o, "dport", json_object_new_int(ntohs(cl ? k->rport : k->lport)));
+	json_object_object_add(o, "client_state",
+			       json_object_new_string(tcp_state_name(e->side[cl].state)));
+	json_object_object_add(o, "server_state",
+			       json_object_new_string(tcp_state_name(e->side[!cl].state)));
+}
+
 json_object *ct_entry_json(const struct synfin_ct_key *k,
 			   const struct synfin_ct_entry *e, __u64 now_ns)
 {
@@ -87,6 +109,7 @@ json_object *ct_entry_json(const struct synfin_ct_key *k,
 			       json_object_new_string(tcp_state_name(e->state)));
 	json_object_object_add(o, "remote", endpoint(k, 0));
 	json_object_object_add(o, "local", endpoint(k, 1));
+	client_server_json(o, k, e);
 	json_object_object_add(o, "origin",
 			       json_object_new_string(e->origin < 4 ? synfin_origin_names[e->origin] : "?"));
 	json_object_object_add(o, "opener",

@@ -27,6 +27,11 @@ struct daemon {
 	__u64 ct_present;	/* entries, as of the last full pass */
 	__u64 sweep_cost_ns;	/* the last slice's */
 	__u64 expired_total;
+	__u64 tw_expired_total;
+	/* SIGHUP's work, for the control socket's "reload": 0, or -1 with
+	 * the reason in err.
+	 */
+	int (*reload)(struct daemon *d, char *err, size_t errlen);
 	/* Entries the LRU evicted since start: made, less swept, less
 	 * present (measured from the first sweep).
 	 */

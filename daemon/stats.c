@@ -15,6 +15,39 @@ const char *const synfin_counter_help[SYNFIN_C__MAX] = {
 	SYNFIN_COUNTERS(COUNTER_HELP)
 };
 
+#define C(x) SYNFIN_C_##x
+const struct stats_summary stats_summary[STATS_SUMMARY_MAX] = {
+	{ "syn_received", { C(SYN_SEEN), C(SYN_UNPROTECTED) }, 2 },
+	{ "synack_sent", { C(SYNACK_SENT) }, 1 },
+	{ "syn_passed", { C(SYN_UNPROTECTED), C(SYN_KERNEL_SOCK) }, 2 },
+	{ "ack_cookie_valid", { C(ACK_COOKIE_VALID) }, 1 },
+	{ "ack_cookie_invalid", { C(ACK_COOKIE_INVALID) }, 1 },
+	{ "conn_established", { C(CT_NEW_COOKIE), C(CT_NEW_KERNEL), C(CT_ADOPTED),
+				C(CT_REPLACED) }, 4 },
+	{ "conn_closed", { C(CT_CONN_CLOSED) }, 1 },
+	{ "time_wait_entered", { C(CT_TO_TIME_WAIT) }, 1 },
+	{ "rst_valid", { C(CT_RST_VALID) }, 1 },
+	{ "rst_invalid", { C(CT_RST_INVALID), C(CT_RST_UNKNOWN) }, 2 },
+	{ "dropped", { C(ACK_COOKIE_INVALID), C(DROP_NO_CONN), C(DROP_BAD_FLAGS),
+		       C(DROP_NO_ROOM), C(MALFORMED_L2), C(MALFORMED_IP),
+		       C(MALFORMED_TCP), C(HANDOFF_FAILED), C(CT_FIN_INVALID),
+		       C(CT_DATA_AFTER_FIN), C(CT_RST_INVALID), C(CT_RST_UNKNOWN),
+		       C(ADOPT_SKIPPED) }, 13 },
+	{ "malformed", { C(MALFORMED_L2), C(MALFORMED_IP), C(MALFORMED_TCP) }, 3 },
+};
+#undef C
+
+__u64 stats_summary_value(const struct stats_summary *s,
+			  const __u64 v[SYNFIN_C__MAX])
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		sum += v[s->c[i]];
+	return sum;
+}
+
 int stats_sum(int map_fd, __u64 out[SYNFIN_C__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;

@@ -255,7 +255,12 @@ static int cmd_stats(int argc, char **argv)
 		json_object_put(r);
 		return 0;
 	}
-	/* Live rates: the first sample is the baseline. */
+	/* Live rates, a line a second in xdp-bench's way; the first sample
+	 * is the baseline.
+	 */
+	if (!json_mode)
+		printf("%10s %10s %9s %9s %10s %7s %7s %7s\n", "syn/s", "synack/s",
+		       "ack-ok/s", "ack-bad/s", "drop/s", "est", "closed", "tw");
 	for (i = 0; count < 0 || i <= count; i++) {
 		ret = call(req_new("stats"), &r);
 		if (ret) {
@@ -265,28 +270,33 @@ static int cmd_stats(int argc, char **argv)
 		if (prev) {
 			json_object *out = json_object_new_object(), *rates = json_object_new_object();
 
-			json_object_object_get_ex(r, "counters", &c);
-			json_object_object_get_ex(prev, "counters", &pc);
-			if (!json_mode)
-				printf("--- %ld s\n", interval * i);
+			json_object_object_get_ex(r, "summary", &c);
+			json_object_object_get_ex(prev, "summary", &pc);
 			json_object_object_foreach(c, k, v) {
-				long long now = json_object_get_int64(v);
-				long long before = geti(pc, k);
-				double rate = (double)(now - before) / interval;
+				double rate = (double)(json_object_get_int64(v) - geti(pc, k)) / interval;
 
 				json_object_object_add(rates, k, json_object_new_double(rate));
-				if (!json_mode && now)
-					printf("%-22s %14llu %12.0f/s\n", k,
-					       (unsigned long long)now, rate);
 			}
 			if (json_mode) {
+				json_object *cc;
+
+				json_object_object_get_ex(r, "counters", &cc);
 				json_object_object_add(out, "interval_s", json_object_new_int(interval));
-				json_object_object_add(out, "counters", json_object_get(c));
+				json_object_object_add(out, "summary", json_object_get(c));
+				json_object_object_add(out, "counters", json_object_get(cc));
 				json_object_object_add(out, "rates", rates);
 				print_json(out);
 			} else {
-				json_object_put(rates);
+#define RATE(name) (json_object_get_double(json_object_object_get(rates, name)))
+				printf("%10.0f %10.0f %9.0f %9.0f %10.0f %7.0f %7.0f %7.0f\n",
+				       RATE("syn_received"), RATE("synack_sent"),
+				       RATE("ack_cookie_valid"), RATE("ack_cookie_invalid"),
+				       RATE("dropped"), RATE("conn_established") * interval,
+				       RATE("conn_closed") * interval,
+				       RATE("time_wait_entered") * interval);
+#undef RATE
 				fflush(stdout);
+				json_object_put(rates);
 			}
 			json_object_put(out);
 			json_object_put(prev);
@@ -309,6 +319,12 @@ static int cmd_conns(int argc, char **argv)
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--state") && a + 1 < argc) {
 			json_object_object_add(req, "state", json_object_new_string(argv[++a]));
+		} else if (!strcmp(argv[a], "--port") && a + 1 < argc) {
+			if (parse_num(argv[++a], "port", 1, 65535, &limit)) {
+				json_object_put(req);
+				return EXIT_USAGE;
+			}
+			json_object_object_add(req, "port", json_object_new_int64(limit));
 		} else if (!strcmp(argv[a], "--limit") && a + 1 < argc) {
 			if (parse_num(argv[++a], "limit", 1, 100000000, &limit)) {
 				json_object_put(req);
@@ -316,7 +332,7 @@ static int cmd_conns(int argc, char **argv)
 			}
 			json_object_object_add(req, "limit", json_object_new_int64(limit));
 		} else {
-			p_err("Unknown conns argument '%s' (want --state STATE, --limit N)", argv[a]);
+			p_err("Unknown conns argument '%s' (want --state STATE, --port P, --limit N)", argv[a]);
 			json_object_put(req);
 			return EXIT_USAGE;
 		}
@@ -344,18 +360,20 @@ static int cmd_conns(int argc, char **argv)
 static int cmd_ports(int argc, char **argv)
 {
 	json_object *req = req_new("ports"), *r;
-	const char *op = argc > 1 ? argv[1] : "show";
-	int ret;
+	const char *op = argc > 1 ? argv[1] : "list";
+	int ret, show;
 
-	if (strcmp(op, "show") && strcmp(op, "set") && strcmp(op, "add") &&
-	    strcmp(op, "del")) {
-		p_err("Unknown ports operation '%s' (want show, set, add or del)", op);
+	if (!strcmp(op, "show"))
+		op = "list";
+	show = !strcmp(op, "list");
+	if (!show && strcmp(op, "set") && strcmp(op, "add") && strcmp(op, "del")) {
+		p_err("Unknown ports operation '%s' (want list, set, add or del)", op);
 		json_object_put(req);
 		return EXIT_USAGE;
 	}
-	if (strcmp(op, "show") ? argc != 3 : argc > 2) {
-		p_err(strcmp(op, "show") ? "ports %s takes one port list, e.g. 80,443,8000-8100"
-					 : "ports %s takes no argument", op);
+	if (show ? argc > 2 : argc != 3) {
+		p_err(show ? "ports %s takes no argument"
+			   : "ports %s takes one port list, e.g. 80,443,8000-8100", op);
 		json_object_put(req);
 		return EXIT_USAGE;
 	}
@@ -366,6 +384,40 @@ static int cmd_ports(int argc, char **argv)
 	if (ret || !r)
 		return ret;
 	printf("protected ports %s (%lld)\n", gets_(r, "ports"), geti(r, "count"));
+	json_object_put(r);
+	return 0;
+}
+
+static int cmd_flush(int argc, char **argv)
+{
+	json_object *req = req_new("flush"), *r;
+	int ret;
+
+	if (argc != 3 || strcmp(argv[1], "--state")) {
+		p_err("flush takes --state STATE, e.g. flush --state TIME-WAIT");
+		json_object_put(req);
+		return EXIT_USAGE;
+	}
+	json_object_object_add(req, "state", json_object_new_string(argv[2]));
+	ret = call_or_print(req, &r);
+	if (ret || !r)
+		return ret;
+	printf("flushed %lld entries\n", geti(r, "flushed"));
+	json_object_put(r);
+	return 0;
+}
+
+static int cmd_reload(int argc, char **argv)
+{
+	json_object *r;
+	int ret;
+
+	if (no_args(argc, argv, "reload"))
+		return EXIT_USAGE;
+	ret = call_or_print(req_new("reload"), &r);
+	if (ret || !r)
+		return ret;
+	printf("reloaded\n");
 	json_object_put(r);
 	return 0;
 }
@@ -381,8 +433,10 @@ static const struct cmd {
 } cmds[] = {
 	{ "status", cmd_status, "", "interfaces, programs, ports, table fill, secret age" },
 	{ "stats", cmd_stats, "[--interval S [--count N]]", "counters: totals, or rates every S seconds" },
-	{ "conns", cmd_conns, "[--state STATE] [--limit N]", "the connection table" },
-	{ "ports", cmd_ports, "[show | set SPEC | add SPEC | del SPEC]", "protected ports, changed at run time" },
+	{ "conns", cmd_conns, "[--state STATE] [--port P] [--limit N]", "the connection table" },
+	{ "ports", cmd_ports, "[list | set SPEC | add SPEC | del SPEC]", "protected ports, changed at run time" },
+	{ "flush", cmd_flush, "--state STATE", "remove the table's entries in STATE" },
+	{ "reload", cmd_reload, "", "reread the configuration file (as SIGHUP)" },
 	{ "help", cmd_help, "", "this text" },
 };
 

@@ -319,18 +319,24 @@ static int apply_runtime(struct daemon *d, const struct config *c)
 }
 
 /* SIGHUP: what can change on the fly does; the rest is refused loudly. */
-static void reload(struct daemon *d, const struct options *o)
+/* SIGHUP (or synfinctl reload): what can change on the fly does; the rest
+ * is refused loudly. 0, or -1 with the reason in out.
+ */
+static int reload(struct daemon *d, const struct options *o, char *out,
+		  size_t outlen)
 {
 	struct config c;
 	char err[512];
 
 	if (!o->config) {
-		pr_info("SIGHUP: no --config file to reload");
-		return;
+		snprintf(out, outlen, "no --config file to reload");
+		pr_info("reload: %s", out);
+		return -1;
 	}
 	if (build_config(o, &c, err, sizeof(err))) {
+		snprintf(out, outlen, "%s", err);
 		pr_err("Reload refused, the running settings stay: %s", err);
-		return;
+		return -1;
 	}
 #define NEEDS_RESTART(cond, what)                                                   \
 	do {                                                                         \
@@ -356,14 +362,25 @@ static void reload(struct daemon *d, const struct options *o)
 	strcpy(c.metrics_listen, d->conf.metrics_listen);
 	c.max_entries = d->conf.max_entries;
 	if (apply_runtime(d, &c)) {
+		snprintf(out, outlen, "couldn't write the new settings; the running ones stay");
 		pr_err("Reload failed half-way; restoring the running settings");
+		d->conf.ports = d->ports;
 		apply_runtime(d, &d->conf);
-		return;
+		return -1;
 	}
 	d->conf = c;
 	ports_format(&d->ports, err, sizeof(err));
 	pr_info("reloaded %s: ports %s, %d prefixes, MSS %u/%u, TIME-WAIT %u ms",
 		o->config, err, c.nprefixes, d->cfg.mss4, d->cfg.mss6, c.time_wait_ms);
+	return 0;
+}
+
+/* The control socket's reload: the options synfind was started with. */
+static const struct options *started_with;
+
+static int reload_from_control(struct daemon *d, char *err, size_t errlen)
+{
+	return reload(d, started_with, err, errlen);
 }
 
 /* The LRU evicts silently when the table is full: count it here. */
@@ -408,6 +425,7 @@ static void sweep(struct daemon *d)
 			   SWEEP_SLICE, &d->cursor, &st);
 	d->sweep_cost_ns = monotonic_ns() - t0;
 	d->expired_total += st.removed;
+	d->tw_expired_total += st.removed_time_wait;
 	if (r < 0) {
 		pr_warn("Couldn't sweep the connection table: %s (%d)", strerror(-r), r);
 		d->cursor.started = 0;
@@ -503,7 +521,9 @@ static int run(struct daemon *d, const struct options *o, int cfd,
 			continue;
 		}
 		if (si.ssi_signo == SIGHUP) {
-			reload(d, o);
+			char err[512];
+
+			reload(d, o, err, sizeof(err));
 			continue;
 		}
 		pr_info("%s: %s", strsignal(si.ssi_signo),
@@ -574,6 +594,8 @@ int main(int argc, char **argv)
 	}
 	if (o.detach)
 		return detach_pinned(&d.conf);
+	started_with = &o;
+	d.reload = reload_from_control;
 	for (i = 0; i < d.conf.nifaces; i++) {
 		if (!if_nametoindex(d.conf.ifaces[i])) {
 			pr_err("No such interface '%s'", d.conf.ifaces[i]);

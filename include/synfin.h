@@ -52,6 +52,8 @@
 	  "segments in no entry dropped unasked: socket lookups over budget")  \
 	X(CT_REPLACED, "ct_replaced",                                          \
 	  "TIME-WAIT or closed entries replaced by a new connection")          \
+	X(CT_CONN_CLOSED, "ct_conn_closed",                                    \
+	  "connections closed at both ends, or reset")                         \
 	X(CT_TRACK_FAILED, "ct_track_failed",                                  \
 	  "connections not tracked: the table update failed")                  \
 	X(CT_FIN, "ct_fin", "first FINs, per direction")                       \

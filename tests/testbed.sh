@@ -70,9 +70,9 @@ ctl -j stats --interval 1 --count $DURATION | $PY -c '
 import json, sys
 for i, line in enumerate(sys.stdin, 1):
     r = json.loads(line)["rates"]
-    print("  t=%2ds  SYNs/s %9.0f  SYN-ACKs/s %9.0f  cookie ACKs/s %6.0f  handed over/s %6.0f  bad ACKs/s %6.0f"
-          % (i, r["syn_seen"], r["synack_sent"], r["ack_cookie_valid"], r["conn_handed"],
-             r["ack_cookie_invalid"]), flush=True)'
+    print("  t=%2ds  SYNs/s %9.0f  SYN-ACKs/s %9.0f  cookie ACKs/s %6.0f  connections/s %6.0f  dropped/s %6.0f"
+          % (i, r["syn_received"], r["synack_sent"], r["ack_cookie_valid"], r["conn_established"],
+             r["dropped"]), flush=True)'
 wait $client_pid
 wait $flood_pid
 ctl -j stats >"$TB_TMP/stats.json"

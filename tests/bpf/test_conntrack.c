@@ -475,9 +475,14 @@ static void test_events(void **state)
 	struct ev_log l;
 	struct conn c;
 
+	__u64 before[SYNFIN_C__MAX], after[SYNFIN_C__MAX];
+
 	ev_drain(fx, &l);	/* what earlier tests left */
+	fx_counters(fx, before);
 	conn_start(fx, &c, 0);
 	client_close(fx, &c);
+	fx_counters(fx, after);
+	assert_int_equal(after[SYNFIN_C_CT_CONN_CLOSED] - before[SYNFIN_C_CT_CONN_CLOSED], 1);
 	ev_drain(fx, &l);
 	assert_int_equal(l.n, 2);
 	assert_int_equal(l.ev[0].type, SF_EV_ESTABLISHED);
@@ -492,6 +497,7 @@ static void test_events(void **state)
 	conn_start(fx, &c, 0);
 	client_send(fx, &c, RST, c.u, 0, 0, FX_XDP_PASS, &r);
 	assert_int_equal(r.after[SYNFIN_C_EVENTS_SENT] - r.before[SYNFIN_C_EVENTS_SENT], 1);
+	assert_int_equal(r.after[SYNFIN_C_CT_CONN_CLOSED] - r.before[SYNFIN_C_CT_CONN_CLOSED], 1);
 	ev_drain(fx, &l);
 	assert_int_equal(l.n, 2);
 	assert_int_equal(l.ev[1].type, SF_EV_RESET);

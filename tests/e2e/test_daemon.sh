@@ -65,6 +65,16 @@ ctl ports add 8080 >/dev/null || fail "ports add"
 expect_eq "ports after add" "$(ctl -j ports | jget ports)" "80,8080"
 client 8080
 expect_eq "SYN-ACKs for protected 8080" "$(ctl -j stats | jget counters.synack_sent)" "$((s0 + 3))"
+# conns in JSON, while those three sit in TIME-WAIT: client and server view.
+ctl -j conns --port 8080 | $PY -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["conns"], "no connection on 8080"
+for e in r["conns"]:
+    assert e["dport"] == 8080 and e["daddr"] == "198.18.0.2", e
+    for k in ("saddr", "sport", "state", "client_state", "server_state", "age_ms", "idle_ms"):
+        assert k in e, k
+' || fail "conns --port 8080"
 ctl ports del 8080 >/dev/null || fail "ports del"
 out=$(ctl ports set 0 2>&1); expect_eq "ports set 0: exit" "$?" 1
 echo "$out" | grep -q "bad port list" || fail "ports set 0: $out"
@@ -106,7 +116,19 @@ info "ok: silent, slow, garbage and vanishing control clients survived"
 
 # stats --interval: live rates, bounded by --count.
 ctl stats --interval 1 --count 2 >"$TB_TMP/rates" || fail "stats --interval"
-expect_eq "rate blocks" "$(grep -c '^--- ' "$TB_TMP/rates")" 2
+head -1 "$TB_TMP/rates" | grep -q 'syn/s *synack/s *ack-ok/s *ack-bad/s *drop/s *est *closed *tw' ||
+	fail "rates header: $(head -1 "$TB_TMP/rates")"
+expect_eq "rate lines" "$(grep -c '^ *[0-9]' "$TB_TMP/rates")" 2
+ctl -j stats >"$TB_TMP/stats.json"
+for k in syn_received synack_sent syn_passed ack_cookie_valid ack_cookie_invalid conn_established \
+	conn_closed time_wait_entered time_wait_expired rst_valid rst_invalid dropped malformed; do
+	jget "summary.$k" <"$TB_TMP/stats.json" >/dev/null || fail "stats has no summary.$k"
+done
+info "ok: stats summary has the stable names"
+out=$(ctl conns --port 0 2>&1); expect_eq "conns --port 0: exit" "$?" 2
+ctl -j flush --state TIME-WAIT >"$TB_TMP/flush.json" || fail "flush"
+info "ok: flush removed $(jget flushed <"$TB_TMP/flush.json") TIME-WAIT entries"
+ctl flush >/dev/null 2>&1; expect_eq "flush without --state: exit" "$?" 2
 ctl -j conns >/dev/null || fail "conns"
 out=$(ctl conns --state NOSUCH 2>&1); expect_eq "conns --state NOSUCH: exit" "$?" 1
 
@@ -124,7 +146,10 @@ for i in $(seq 30); do grep -q reloaded "$SYNFIND_LOG" && break; sleep 0.1; done
 grep -q 'interfaces changed, which needs a restart' "$SYNFIND_LOG" || fail "no refusal logged: $(cat "$SYNFIND_LOG")"
 # --ports 80 on the command line still wins over the file.
 expect_eq "ports after SIGHUP (flag wins)" "$(ctl -j ports | jget ports)" 80
+ctl reload >/dev/null || fail "synfinctl reload"
 printf '[protect]\nports = 80,70-90\n' >"$TB_TMP/synfin.conf"
+out=$(ctl reload 2>&1); expect_eq "reload of a bad file: exit" "$?" 1
+echo "$out" | grep -q "synfin.conf:2: port 80 is listed twice" || fail "reload error: $out"
 kill -HUP "$SYNFIND_PID"
 for i in $(seq 30); do grep -q 'Reload refused' "$SYNFIND_LOG" && break; sleep 0.1; done
 grep -q "Reload refused.*synfin.conf:2: port 80 is listed twice" "$SYNFIND_LOG" || fail "bad reload: $(tail -2 "$SYNFIND_LOG")"
