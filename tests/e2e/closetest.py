@@ -85,13 +85,20 @@ class Bed:
         print('  ok: %-34s %-11s remote %-11s local %-11s' % (step, conn, remote, local), flush=True)
         return e
 
-    def gone(self, c, step, within):
+    def gone(self, c, step, within, expect_s=None):
+        """Waits for the entry to go; with expect_s, it must go within 10%
+        of expect_s after its last segment."""
+        e = self.entry(c)
+        start = time.monotonic() - (e['idle_ms'] / 1000.0 if e else 0)
         deadline = time.time() + within
         while self.entry(c):
             if time.time() > deadline:
                 fail('%s: entry still there after %.1f s' % (step, within))
-            time.sleep(0.2)
-        print('  ok: %-34s entry removed' % step, flush=True)
+            time.sleep(0.05)
+        took = time.monotonic() - start
+        if expect_s is not None and not expect_s * 0.9 <= took <= expect_s * 1.1:
+            fail('%s: removed %.2f s after its last segment, want %.2f s +-10%%' % (step, took, expect_s))
+        print('  ok: %-34s entry removed after %.2f s' % (step, took), flush=True)
 
 def client_first(b):
     c, s = b.connect()
@@ -167,8 +174,10 @@ def main():
     b = Bed(a)
     c = {'client-first': client_first, 'server-first': server_first,
          'simultaneous': simultaneous, 'abort': abort}[a.scenario](b)
-    within = 2 if a.scenario == 'abort' else a.time_wait_s + 3
-    b.gone(c, 'expired' if a.scenario != 'abort' else 'closed by RST', within)
+    if a.scenario == 'abort':
+        b.gone(c, 'closed by RST', 2)
+    else:
+        b.gone(c, 'TIME-WAIT expired', a.time_wait_s + 3, a.time_wait_s)
     return 0
 
 if __name__ == '__main__':
