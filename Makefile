@@ -84,6 +84,21 @@ $(BUILD)/synfind: $(DAEMON_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# synfind again with AddressSanitizer (and LeakSanitizer), for one e2e run.
+ASAN_OBJS := $(patsubst daemon/%.c,$(BUILD)/asan/%.o,$(DAEMON_SRCS))
+ASAN_FLAGS := -O1 -g -fsanitize=address -fno-omit-frame-pointer
+
+$(BUILD)/asan:
+	$(Q)mkdir -p $@
+
+$(BUILD)/asan/%.o: daemon/%.c $(SKEL) | $(BUILD)/asan
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -Idaemon -c $< -o $@
+
+$(BUILD)/asan/synfind: $(ASAN_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ $(LDLIBS) -o $@
+
 $(BUILD)/synfinctl: $(CTL_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -ljson-c -o $@
@@ -125,7 +140,7 @@ deps:
 	fi
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS) $(BPF_TESTS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/asan/synfind
 	$(Q)tests/run.sh $(BUILD)
 
 test-unit: $(UNIT_TESTS)
@@ -134,7 +149,7 @@ test-unit: $(UNIT_TESTS)
 test-bpf: $(BPF_TESTS)
 	$(Q)tests/run.sh $(BUILD) bpf
 
-test-e2e: all
+test-e2e: all $(BUILD)/asan/synfind
 	$(Q)tests/run.sh $(BUILD) e2e
 
 bench: deps

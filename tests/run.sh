@@ -35,7 +35,21 @@ for s in $suites; do
 		for t in tests/e2e/test_*.sh; do
 			[ -f "$t" ] || continue
 			run_one "e2e/$(basename "$t" .sh)" 600 bash "$t"
-		done ;;
+		done
+		# The daemon's own test once more, with synfind built with
+		# AddressSanitizer: any report (a leak included) fails it.
+		if [ -x "$BUILD/asan/synfind" ]; then
+			asan_dir=$(mktemp -d /tmp/synfin-asan.XXXXXX)
+			run_one "e2e/test_daemon (ASan)" 600 env SYNFIND_BIN="$BUILD/asan/synfind" \
+				ASAN_OPTIONS="log_path=$asan_dir/asan:detect_leaks=1" bash tests/e2e/test_daemon.sh
+			if ls "$asan_dir"/asan.* >/dev/null 2>&1; then
+				echo "--- FAIL e2e/test_daemon (ASan): reports in $asan_dir:"
+				head -40 "$asan_dir"/asan.*
+				failn=$((failn + 1)); failed+=("e2e/test_daemon (ASan reports)")
+			else
+				rm -rf "$asan_dir"
+			fi
+		fi ;;
 	*) echo "unknown suite '$s'" >&2; exit 2 ;;
 	esac
 done

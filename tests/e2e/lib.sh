@@ -11,6 +11,7 @@ VC=sfc$SF_ID		# client side
 IP4_C=198.18.0.1 IP4_S=198.18.0.2
 IP6_C=2001:db8::1 IP6_S=2001:db8::2
 BUILD=${BUILD:-build}
+SYNFIND_BIN=${SYNFIND_BIN:-$BUILD/synfind}	# run.sh sets an ASan build once
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TB_PIDS=()
@@ -72,7 +73,7 @@ synfind_start() {
 	SYNFIND_LOG=$TB_TMP/synfind.log
 	SYNFIND_SOCK=$TB_TMP/synfind.sock
 	# Fds 7-9 are the tests' pipes: synfind must not hold them open.
-	ip netns exec "$NS_S" "$BUILD/synfind" --iface "$VS" --socket "$SYNFIND_SOCK" \
+	ip netns exec "$NS_S" "$SYNFIND_BIN" --iface "$VS" --socket "$SYNFIND_SOCK" \
 		--pin-dir "$TB_PIN" "$@" \
 		>"$TB_TMP/synfind.out" 2>"$SYNFIND_LOG" 7>&- 8>&- 9>&- &
 	SYNFIND_PID=$!
