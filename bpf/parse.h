@@ -297,6 +297,34 @@ bad:
 	return 1;
 }
 
+/* The options of a Linux SYN at fixed offsets: MSS, SACK-permitted,
+ * timestamps, NOP, window scale (20 bytes). Most SYNs look like this; the
+ * general walk below costs a bpf_loop call per option. 1 if it matched.
+ */
+static __always_inline int parse_tcp_opts_linux(void *data, void *data_end,
+						const struct pkt *p,
+						struct tcp_opts *o)
+{
+	__u8 *c = data + p->l2_len + p->l3_len + sizeof(struct tcphdr);
+
+	if (p->doff != sizeof(struct tcphdr) + 20 || (void *)(c + 20) > data_end)
+		return 0;
+	if (c[0] != TCPOPT_MSS || c[1] != 4 || c[4] != TCPOPT_SACK_PERM ||
+	    c[5] != 2 || c[6] != TCPOPT_TIMESTAMP || c[7] != 10 ||
+	    c[16] != TCPOPT_NOP || c[17] != TCPOPT_WINDOW || c[18] != 3)
+		return 0;
+	o->mss = (c[2] << 8) | c[3];
+	o->sack_perm = 1;
+	o->tsval = ((__u32)c[8] << 24) | ((__u32)c[9] << 16) |
+		   ((__u32)c[10] << 8) | c[11];
+	o->tsecr = ((__u32)c[12] << 24) | ((__u32)c[13] << 16) |
+		   ((__u32)c[14] << 8) | c[15];
+	o->has_ts = 1;
+	o->wscale = c[19];
+	o->has_wscale = 1;
+	return 1;
+}
+
 /* TCP options, at most 40 bytes. Returns 0, or -1 for a malformed option.
  * bpf_loop: an open-coded loop multiplies the verifier's states per byte.
  */

@@ -196,11 +196,11 @@ static __always_inline int write_synack(struct xdp_md *ctx,
 	return 0;
 }
 
-static __always_inline int handle_syn(struct xdp_md *ctx, const struct pkt *p)
+static __always_inline int handle_syn(struct xdp_md *ctx, const struct pkt *p,
+				      const struct synfin_cfg *cfg)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	const struct synfin_cfg *cfg = cfg_get();
 	struct tcp_opts o = {};
 	struct synfin_ct_key k;
 	struct cookie_out ck;
@@ -210,7 +210,8 @@ static __always_inline int handle_syn(struct xdp_md *ctx, const struct pkt *p)
 	count(SYNFIN_C_SYN_SEEN);
 	if (!cfg)
 		return XDP_PASS;
-	if (parse_tcp_opts(data, data_end, p, &o)) {
+	if (!parse_tcp_opts_linux(data, data_end, p, &o) &&
+	    parse_tcp_opts(data, data_end, p, &o)) {
 		count(SYNFIN_C_MALFORMED_TCP);
 		return XDP_DROP;
 	}
@@ -433,9 +434,9 @@ static __always_inline void ct_adopt(const struct synfin_ct_key *k,
 
 /* A segment that is not a SYN, to a protected port. */
 static __always_inline int handle_segment(struct xdp_md *ctx,
-					  const struct pkt *p)
+					  const struct pkt *p,
+					  const struct synfin_cfg *cfg)
 {
-	const struct synfin_cfg *cfg = cfg_get();
 	struct synfin_ct_key k;
 	struct synfin_ct_entry *e;
 	struct synfin_meta m;
@@ -581,10 +582,10 @@ int xdp_synfin(struct xdp_md *ctx)
 			count(SYNFIN_C_DROP_BAD_FLAGS);
 			return XDP_DROP;
 		}
-		return handle_syn(ctx, &p);
+		return handle_syn(ctx, &p, cfg);
 	}
 
-	return handle_segment(ctx, &p);
+	return handle_segment(ctx, &p, cfg);
 }
 
 char LICENSE[] SEC("license") = "GPL";
