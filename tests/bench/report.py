@@ -117,4 +117,6 @@ mem = ctmap.get('bytes_memlock', 0)
 n = ctmap.get('max_entries', 1)
 print('- Kernel memory per tracked connection: **%.0f bytes** (`bytes_memlock` %d of the conntrack map / %d entries, allocated at start).' % (mem / n, mem, n))
 print()
+# What was tried on the fast path, kept by hand beside this script.
+print(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fast-path.md')).read())
 print('Run it again with `make bench` (BENCH_REPEATS and BENCH_SECONDS change the defaults of 3 and 5).')
