@@ -20,6 +20,12 @@ down)
 	sleep 1
 	ip netns del sf-srv-$id 2>/dev/null
 	ip netns del sf-cli-$id 2>/dev/null
+	# Its scratch directory and the bpffs mounted there (synfind's pins).
+	if [ -f /tmp/synfin-testbed-$id.dir ]; then
+		dir=$(cat /tmp/synfin-testbed-$id.dir)
+		umount "$dir/bpffs" 2>/dev/null
+		rm -rf "$dir" /tmp/synfin-testbed-$id.dir
+	fi
 	echo "removed testbed $id"
 	exit 0 ;;
 up) export TB_KEEP=1 ;;
@@ -37,6 +43,7 @@ synfind_start --ports 80
 
 if [ "$cmd" = up ]; then
 	trap - EXIT
+	echo "$TB_TMP" >/tmp/synfin-testbed-$SF_ID.dir
 	cat <<MSG
 Testbed $SF_ID is up:
   client namespace $NS_C ($VC, $IP4_C, $IP6_C)
