@@ -23,7 +23,7 @@ down)
 	# Its scratch directory and the bpffs mounted there (synfind's pins).
 	if [ -f /tmp/synfin-testbed-$id.dir ]; then
 		dir=$(cat /tmp/synfin-testbed-$id.dir)
-		umount "$dir/bpffs" 2>/dev/null
+		umount -l "$dir/bpffs" 2>/dev/null
 		rm -rf "$dir" /tmp/synfin-testbed-$id.dir
 	fi
 	echo "removed testbed $id"

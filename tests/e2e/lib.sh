@@ -37,7 +37,8 @@ tb_down() {
 	TB_PIDS=()
 	ip netns del "$NS_S" 2>/dev/null
 	ip netns del "$NS_C" 2>/dev/null
-	umount "$TB_BPFFS" 2>/dev/null
+	# Lazily: an ip-netns-exec mount namespace may still hold it a moment.
+	umount -l "$TB_BPFFS" 2>/dev/null
 	rm -rf "$TB_TMP"
 }
 
