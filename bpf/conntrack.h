@@ -84,6 +84,20 @@ static __always_inline void ct_key_make(const struct pkt *p, int from,
 	}
 }
 
+/* A connection's end, counted and told once: a FIN sent again from
+ * LAST-ACK reopens the close for a moment, and its second ACK is no second
+ * end.
+ */
+static __always_inline void ct_closed(const struct synfin_ct_key *k,
+				      struct synfin_ct_entry *e, __u32 type)
+{
+	if (e->close_counted)
+		return;
+	e->close_counted = 1;
+	count(SYNFIN_C_CT_CONN_CLOSED);
+	ct_event(k, e->state, e->origin, type);
+}
+
 static __always_inline void ct_set_state(struct synfin_ct_side *s, __u8 state)
 {
 	static const enum synfin_counter to[SF_TCP__MAX] = {
@@ -265,8 +279,7 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 		ct_set_state(s, SF_TCP_CLOSED);
 		ct_set_state(r, SF_TCP_CLOSED);
 		e->state = SF_TCP_CLOSED;
-		count(SYNFIN_C_CT_CONN_CLOSED);
-		ct_event(k, e->state, e->origin, SF_EV_RESET);
+		ct_closed(k, e, SF_EV_RESET);
 		return CT_PASS;
 	}
 	if (from == SF_SIDE_REMOTE && !ct_in_window(e, seq)) {
@@ -320,10 +333,7 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 		count(SYNFIN_C_CT_TW_ABSORBED);
 	else if ((s->state == SF_TCP_TIME_WAIT || s->state == SF_TCP_CLOSED) &&
 		 (r->state == SF_TCP_TIME_WAIT || r->state == SF_TCP_CLOSED))
-	{
-		count(SYNFIN_C_CT_CONN_CLOSED);
-		ct_event(k, e->state, e->origin, SF_EV_CLOSED);
-	}
+		ct_closed(k, e, SF_EV_CLOSED);
 	return CT_PASS;
 }
 

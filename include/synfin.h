@@ -275,7 +275,7 @@ struct synfin_ct_entry {
 	__u8 origin;		/* enum synfin_ct_origin */
 	__u16 mss;		/* the client's MSS from the cookie, 0 if none */
 	__u8 opts;		/* enum synfin_meta_flags negotiated */
-	__u8 pad;
+	__u8 close_counted;	/* its close was counted (and told) once */
 	__u32 remote_isn;	/* the remote side's ISN, when known */
 	__u32 pad2;
 };

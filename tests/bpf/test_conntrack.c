@@ -27,6 +27,8 @@
 #define ACK PKT_TCP_ACK
 #define FIN_ACK (PKT_TCP_FIN | PKT_TCP_ACK)
 #define DATA (PKT_TCP_ACK | PKT_TCP_PSH)
+/* A connection done at both ends (or reset): counted, and an event sent. */
+#define CLOSE_EVENT D(CT_CONN_CLOSED, 1), D(EVENTS_SENT, 1)
 #define DATA_FIN (PKT_TCP_FIN | PKT_TCP_ACK | PKT_TCP_PSH)
 #define RST PKT_TCP_RST
 
@@ -318,7 +320,7 @@ static void conn_open(struct fx *fx, struct conn *c, int replacing)
 	}
 
 	client_send_cookie(fx, c, ACK, c->x + 1, c->y + 1, 0, &r);
-	EXPECT_DELTAS(&r, D(ACK_COOKIE_VALID, 1),
+	EXPECT_DELTAS(&r, D(ACK_COOKIE_VALID, 1), D(EVENTS_SENT, 1),
 		      D(CT_NEW_COOKIE, !replacing), D(CT_REPLACED, !!replacing));
 	c->u = c->x + 1;
 	c->w = c->y + 1;
@@ -400,7 +402,7 @@ static void client_acks_last_fin(struct fx *fx, const struct conn *c)
 	static struct fx_run r;
 
 	client_send(fx, c, ACK, c->u + 1, c->w + 1, 0, FX_XDP_PASS, &r);
-	EXPECT_DELTAS(&r, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1),
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1),
 		      D(CT_TO_CLOSED, 1), D(EST_PASSED, 1));
 	EXPECT_CT(fx, c, TIME_WAIT, REMOTE, TIME_WAIT, FIN_ACKD, c->u,
 		  CLOSED, FIN_ACKD, c->w);
@@ -594,7 +596,7 @@ static void test_server_close(void **state)
 		  FIN_WAIT_2, FIN_ACKD, w);
 
 	server_send(fx, &c, ACK, w + 1, u + 1, 0, &r);
-	EXPECT_DELTAS(&r, D(CT_FIN_ACKED, 1), D(CT_TO_CLOSED, 1),
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_FIN_ACKED, 1), D(CT_TO_CLOSED, 1),
 		      D(CT_TO_TIME_WAIT, 1));
 	EXPECT_CT(fx, &c, TIME_WAIT, LOCAL, CLOSED, FIN_ACKD, u,
 		  TIME_WAIT, FIN_ACKD, w);
@@ -635,7 +637,7 @@ static void test_server_close_fin_acks_fin(void **state)
 		  FIN_WAIT_2, FIN_ACKD, w);
 
 	server_send(fx, &c, ACK, w + 1, u + 1, 0, &r);
-	EXPECT_DELTAS(&r, D(CT_FIN_ACKED, 1), D(CT_TO_CLOSED, 1),
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_FIN_ACKED, 1), D(CT_TO_CLOSED, 1),
 		      D(CT_TO_TIME_WAIT, 1));
 	EXPECT_CT(fx, &c, TIME_WAIT, LOCAL, CLOSED, FIN_ACKD, u,
 		  TIME_WAIT, FIN_ACKD, w);
@@ -676,7 +678,7 @@ static void test_simultaneous_close(void **state)
 		  TIME_WAIT, FIN_ACKD, w);
 
 	server_send(fx, &c, ACK, w + 1, u + 1, 0, &r);
-	EXPECT_DELTAS(&r, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1));
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1));
 	EXPECT_CT(fx, &c, TIME_WAIT, REMOTE, TIME_WAIT, FIN_ACKD, u,
 		  TIME_WAIT, FIN_ACKD, w);
 
@@ -708,7 +710,7 @@ static void test_simultaneous_close_server_acks_first(void **state)
 
 	/* The local side in CLOSING still waits for this ACK: not late. */
 	client_send(fx, &c, ACK, u + 1, w + 1, 0, FX_XDP_PASS, &r);
-	EXPECT_DELTAS(&r, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1),
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1),
 		      D(EST_PASSED, 1));
 	EXPECT_CT(fx, &c, TIME_WAIT, REMOTE, TIME_WAIT, FIN_ACKD, u,
 		  TIME_WAIT, FIN_ACKD, w);
@@ -757,7 +759,7 @@ static void test_fin_with_data(void **state)
 	EXPECT_CT(fx, &c, FIN_WAIT_2, REMOTE, FIN_WAIT_2, FIN_ACKD, sfin,
 		  LAST_ACK, FIN_OUT, wfin);
 	client_send(fx, &c, ACK, sfin + 1, wfin + 1, 0, FX_XDP_PASS, &r);
-	EXPECT_DELTAS(&r, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1),
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1),
 		      D(CT_TO_CLOSED, 1), D(EST_PASSED, 1));
 	EXPECT_CT(fx, &c, TIME_WAIT, REMOTE, TIME_WAIT, FIN_ACKD, sfin,
 		  CLOSED, FIN_ACKD, wfin);
@@ -991,7 +993,7 @@ static void test_rst_in_window(void **state)
 
 	conn_start_more(fx, &c);
 	client_send(fx, &c, RST, c.u, 0, 0, FX_XDP_PASS, &r);
-	EXPECT_DELTAS(&r, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2),
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2),
 		      D(EST_PASSED, 1));
 	EXPECT_CT_RESET(fx, &c);
 
@@ -1043,7 +1045,7 @@ static void test_rst_window_edges(void **state)
 		/* At rcv_nxt, or the FIN's own number just before it: reset. */
 		client_send(fx, &c, RST | (i ? ACK : 0), c.u + (uint32_t)in[i],
 			    c.w, 0, FX_XDP_PASS, &r);
-		EXPECT_DELTAS(&r, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2),
+		EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2),
 			      D(EST_PASSED, 1));
 		EXPECT_CT_RESET(fx, &c);
 	}
@@ -1065,7 +1067,7 @@ static void test_rst_zero_window(void **state)
 	EXPECT_CT_OPEN(fx, &c);
 	/* A zero window still takes a RST at next_seq (Linux does). */
 	client_send(fx, &c, RST, c.u, 0, 0, FX_XDP_PASS, &r);
-	EXPECT_DELTAS(&r, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2),
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2),
 		      D(EST_PASSED, 1));
 	EXPECT_CT_RESET(fx, &c);
 }
@@ -1079,7 +1081,7 @@ static void test_rst_from_server(void **state)
 
 	conn_start_more(fx, &c);
 	server_send(fx, &c, RST, c.w + 3000000u, 0, 0, &r);
-	EXPECT_DELTAS(&r, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2));
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2));
 	EXPECT_CT_RESET(fx, &c);
 	client_send(fx, &c, FIN_ACK, c.u, c.w, 0, FX_XDP_DROP, &r);
 	EXPECT_DELTAS(&r, D(ACK_COOKIE_INVALID, 1));
@@ -1090,7 +1092,7 @@ static void test_rst_from_server(void **state)
 	conn_start_more(fx, &c);
 	client_fin(fx, &c);
 	server_send(fx, &c, RST | ACK, c.w, c.u + 1, 0, &r);
-	EXPECT_DELTAS(&r, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2));
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2));
 	EXPECT_CT(fx, &c, CLOSED, REMOTE, CLOSED, FIN_OUT, c.u,
 		  CLOSED, FIN_NONE, 0);
 }
@@ -1163,7 +1165,7 @@ static void test_time_wait_server_fin_resent(void **state)
 	s.bad_csum = 1;
 	fx_xdp(fx, build_spec, &s, &r);
 	assert_int_equal(r.retval, FX_XDP_PASS);
-	EXPECT_DELTAS(&r, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1),
+	EXPECT_DELTAS(&r, CLOSE_EVENT, D(CT_FIN_ACKED, 1), D(CT_TO_TIME_WAIT, 1),
 		      D(CT_TO_CLOSED, 1), D(EST_PASSED, 1));
 	EXPECT_CT(fx, &c, TIME_WAIT, REMOTE, TIME_WAIT, FIN_ACKD, u,
 		  CLOSED, FIN_ACKD, w);
@@ -1251,7 +1253,7 @@ static void test_stale_entry_new_connection(void **state)
 	assert_int_equal(v.seq, fx_ref_cookie(fx, &syn, c.x, r.counter, &o).seq);
 	c.y = v.seq;
 	client_send_cookie(fx, &c, ACK, c.x + 1, c.y + 1, 0, &r);
-	EXPECT_DELTAS(&r, D(CT_OUT_OF_WINDOW, 1), D(ACK_COOKIE_VALID, 1),
+	EXPECT_DELTAS(&r, D(EVENTS_SENT, 1), D(CT_OUT_OF_WINDOW, 1), D(ACK_COOKIE_VALID, 1),
 		      D(CT_REPLACED, 1));
 	assert_int_equal(ct_get(fx, &c, &e), 0);
 	assert_int_equal(e.remote_isn, c.x);
@@ -1316,7 +1318,7 @@ static void kernel_open(struct fx *fx, struct conn *c, uint32_t z,
 	fx_tc_egress(fx, build_spec, &s, &r);
 	assert_int_equal((int)r.retval, FX_TC_ACT_NEXT);
 	fx_expect_unchanged(&r);
-	EXPECT_DELTAS(&r, D(CT_NEW_KERNEL, !replacing),
+	EXPECT_DELTAS(&r, D(EVENTS_SENT, 1), D(CT_NEW_KERNEL, !replacing),
 		      D(CT_REPLACED, !!replacing));
 	EXPECT_CT_HALF_OPEN(fx, c);
 	assert_int_equal(ct_get(fx, c, &e), 0);

@@ -280,7 +280,7 @@ static void test_live_handoff(void **state)
 	live_run(fx, &a, before, after);
 	close(l.link);
 	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
-		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1),
+		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1),
 		D(CONN_HANDED, 1) });
 
 	fd = accept4(listen_fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK);
@@ -320,7 +320,7 @@ static void test_live_handoff_no_options(void **state)
 	live_run(fx, &a, before, after);
 	close(l.link);
 	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
-		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1),
+		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1),
 		D(CONN_HANDED, 1) });
 
 	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK);
@@ -348,7 +348,7 @@ static void test_live_no_listener(void **state)
 	live_run(fx, &a, before, after);
 	close(l.link);
 	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
-		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1),
+		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1),
 		D(HANDOFF_NO_LISTENER, 1) });
 	expect_nothing_accepted();
 }

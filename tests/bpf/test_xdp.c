@@ -828,7 +828,7 @@ static void expect_cookie_valid(struct fx *fx, struct ack_case *a,
 	a->made = &ck;
 	fx_xdp(fx, build_ack, a, &r);
 	assert_int_equal(r.retval, FX_XDP_PASS);
-	EXPECT_DELTAS(&r, D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1));
+	EXPECT_DELTAS(&r, D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1));
 	assert_int_equal(r.meta_len, sizeof(m));
 	memcpy(&m, r.out, sizeof(m));
 	assert_int_equal(m.magic, FX_META_MAGIC);
@@ -1070,7 +1070,8 @@ static void test_ack_valid_replaces_closed(void **state)
 
 		fx_xdp(fx, build_ack, &a, &r);
 		assert_int_equal(r.retval, FX_XDP_PASS);
-		EXPECT_DELTAS(&r, D(ACK_COOKIE_VALID, 1), D(CT_REPLACED, 1));
+		EXPECT_DELTAS(&r, D(ACK_COOKIE_VALID, 1), D(CT_REPLACED, 1),
+			      D(EVENTS_SENT, 1));
 		assert_int_equal(r.meta_len, sizeof(struct synfin_meta));
 		assert_int_equal(fx_ct_lookup(fx, &a.ack, &e), 0);
 		assert_int_equal(e.origin, SF_CT_COOKIE);
@@ -1661,7 +1662,7 @@ static void test_est_passed(void **state)
 		fx_xdp(fx, build_spec, &s, &r);
 		assert_int_equal(r.retval, FX_XDP_PASS);
 		fx_expect_unchanged(&r);
-		EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1));
+		EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1), D(EVENTS_SENT, 1));
 		assert_int_equal(fx_ct_count(fx), 1);
 		assert_int_equal(fx_ct_lookup(fx, &s, &e), 0);
 		assert_int_equal(e.origin, SF_CT_ADOPTED);
@@ -1685,7 +1686,7 @@ static void test_est_tracked_passed(void **state)
 
 	est_spec(&s, est.cport, PKT_TCP_ACK);
 	fx_xdp(fx, build_spec, &s, &r);
-	EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1));
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1), D(EVENTS_SENT, 1));
 	/* Its made-up sequence number lies far from the socket's rcv_nxt,
 	 * which adoption read: passed for the kernel to judge, and the table
 	 * learns nothing from it.
@@ -1707,7 +1708,7 @@ static void test_est_syn_passed(void **state)
 	/* The table knows the tuple once a segment adopted it ... */
 	est_spec(&s, est.cport, PKT_TCP_ACK);
 	fx_xdp(*state, build_spec, &s, &r);
-	EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1));
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1), D(EVENTS_SENT, 1));
 	/* ... and then asks the kernel about a SYN on it. */
 	est_spec(&s, est.cport, PKT_TCP_SYN);
 	pkt_opts_linux_syn(&s, 1460, CLIENT_TSVAL, 7);
