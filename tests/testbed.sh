@@ -36,9 +36,7 @@ esac
 source tests/e2e/lib.sh
 tb_up
 
-ip netns exec "$NS_S" $PY tests/e2e/tcpcheck.py server --addr $IP4_S --addr $IP6_S --port 80 \
-	--timeout 3600 --stats "$TB_TMP/accepted" >/dev/null 2>&1 &
-TB_PIDS+=($!)
+tb_server accepted 80 --addr $IP4_S --addr $IP6_S
 synfind_start --ports 80
 
 if [ "$cmd" = up ]; then

@@ -22,10 +22,7 @@ FIXED_RATE=${BENCH_FIXED_RATE:-100000}
 # Kernel SYN-ACKs to the spoofed sources go back through the client veth.
 in_s ip route add $SPOOF via $IP4_C dev "$VS"
 in_c ip link set dev "$VC" xdpdrv off
-ip netns exec "$NS_S" $PY tests/e2e/tcpcheck.py server --addr $IP4_S --port 80 --backlog 16 \
-	--timeout 3600 --stats "$TB_TMP/accepted" >/dev/null 2>&1 &
-TB_PIDS+=($!)
-for i in $(seq 50); do [ -s "$TB_TMP/accepted" ] && break; sleep 0.1; done
+tb_server accepted 80 --addr $IP4_S --backlog 16
 
 busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 

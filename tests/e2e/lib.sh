@@ -68,6 +68,19 @@ tb_up() {
 	in_c ping -c1 -W2 $IP6_S >/dev/null || fail "no IPv6 connectivity"
 }
 
+# tb_server STATS PORT OPTIONS...: a real echo server (tcpcheck.py) in the
+# server namespace, with OPTIONS such as --addr; the number of connections
+# it accepted is kept in $TB_TMP/STATS. Returns once it listens.
+tb_server() {
+	local stats=$TB_TMP/$1 port=$2 i
+	shift 2
+	ip netns exec "$NS_S" $PY "$HERE/tcpcheck.py" server --port "$port" --timeout 3600 \
+		--stats "$stats" "$@" >/dev/null 2>&1 &
+	TB_PIDS+=($!)
+	for i in $(seq 50); do [ -s "$stats" ] && return 0; sleep 0.1; done
+	fail "echo server on port $port did not start"
+}
+
 # synfind_start ARGS...: runs synfind in the server namespace until
 # "attached" appears in its log (at most 10 s).
 synfind_start() {

@@ -8,10 +8,7 @@ source "$(dirname "$0")/lib.sh"
 tb_up
 
 # A connection opened before synfind attaches keeps working after it.
-ip netns exec "$NS_S" $PY "$HERE/tcpcheck.py" server --addr $IP4_S --port 8080 --timeout 120 \
-	--stats "$TB_TMP/accepted" >/dev/null &
-TB_PIDS+=($!)
-for i in $(seq 50); do [ -s "$TB_TMP/accepted" ] && break; sleep 0.1; done
+tb_server accepted 8080 --addr $IP4_S
 mkfifo "$TB_TMP/pre.in"
 in_c $PY -c '
 import socket, sys, time

@@ -13,13 +13,8 @@ for k in sys.argv[1].split("."):
     v = v[k]
 print(v)' "$1"; }
 
-ip netns exec "$NS_S" $PY "$HERE/tcpcheck.py" server --addr $IP4_S --port 80 --timeout 300 \
-	--stats "$TB_TMP/acc80" >/dev/null &
-TB_PIDS+=($!)
-ip netns exec "$NS_S" $PY "$HERE/tcpcheck.py" server --addr $IP4_S --port 8080 --timeout 300 \
-	--stats "$TB_TMP/acc8080" >/dev/null &
-TB_PIDS+=($!)
-for i in $(seq 50); do [ -s "$TB_TMP/acc80" ] && [ -s "$TB_TMP/acc8080" ] && break; sleep 0.1; done
+tb_server acc80 80 --addr $IP4_S
+tb_server acc8080 8080 --addr $IP4_S
 client() { in_c $PY "$HERE/tcpcheck.py" client --addr $IP4_S --port "$1" --count "${2:-3}" --timeout 3 >/dev/null; }
 
 # synfinctl without a daemon: one line, exit 1; usage errors exit 2.

@@ -6,18 +6,16 @@ set -u
 source "$(dirname "$0")/lib.sh"
 tb_up
 
-ip netns exec "$NS_S" $PY "$HERE/tcpcheck.py" server --addr $IP4_S --port 80 --timeout 300 \
-	--stats "$TB_TMP/accepted" >/dev/null &
-TB_PIDS+=($!)
-for i in $(seq 50); do [ -s "$TB_TMP/accepted" ] && break; sleep 0.1; done
+tb_server accepted 80 --addr $IP4_S
 SMAC=$(in_s cat /sys/class/net/$VS/address)
 
 flood() {	# count
 	# Sources no real client uses: a forged ACK can't land on the tuple of a
-	# real connection's TIME-WAIT.
-	in_c $PY "$HERE/rawflood.py" --iface "$VC" --dst-mac "$SMAC" --src 198.18.0.128/25 \
-		--dst $IP4_S --dport 80 --type ack --count "$1" --seed 7 >"$TB_TMP/flood.json" ||
-		fail "flood: $(cat "$TB_TMP/flood.json")"
+	# real connection's TIME-WAIT. Random sequence and ACK numbers.
+	in_c "$BUILD/synfin-flood" --iface "$VC" --dst-mac "$SMAC" --src 198.18.0.128/25 \
+		--dst $IP4_S:80 --type ack --count "$1" --duration 20 --json \
+		>"$TB_TMP/flood.json" 2>"$TB_TMP/flood.err" ||
+		fail "flood: $(cat "$TB_TMP/flood.err")"
 	sleep 0.5
 }
 

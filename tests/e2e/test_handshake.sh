@@ -7,13 +7,6 @@ set -u
 source "$(dirname "$0")/lib.sh"
 tb_up
 
-server_start() {
-	ip netns exec "$NS_S" $PY "$HERE/tcpcheck.py" server --addr $IP4_S --addr $IP6_S \
-		--port 80 --timeout 300 --stats "$TB_TMP/accepted" >/dev/null &
-	TB_PIDS+=($!)
-	for i in $(seq 50); do [ -s "$TB_TMP/accepted" ] && return; sleep 0.1; done
-	fail "server did not start"
-}
 
 clients() {	# addr count
 	in_c $PY "$HERE/tcpcheck.py" client --addr "$1" --count "$2" --bytes 3000 --timeout 3 \
@@ -62,7 +55,7 @@ PYEOF
 	wait "$HOLD_PID" 2>/dev/null
 }
 
-server_start
+tb_server accepted 80 --addr $IP4_S --addr $IP6_S
 synfind_start --ports 80
 
 clients $IP4_S 100
