@@ -22,7 +22,7 @@ endif
 
 # Debian packages that building, testing and the demo need.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev \
-	    libcmocka-dev libjson-c-dev libinih-dev libmicrohttpd-dev bpftool iproute2 ethtool python3 tcpdump \
+	    libcmocka-dev libjson-c-dev libinih-dev libmicrohttpd-dev bpftool iproute2 python3 tcpdump \
 	    procps iputils-ping util-linux python3-scapy curl
 
 CFLAGS   ?= -O2 -g

@@ -208,8 +208,6 @@ static __always_inline int handle_syn(struct xdp_md *ctx, const struct pkt *p,
 	__u32 client_ws, mss_idx;
 
 	count(SYNFIN_C_SYN_SEEN);
-	if (!cfg)
-		return XDP_PASS;
 	if (!parse_tcp_opts_linux(data, data_end, p, &o) &&
 	    parse_tcp_opts(data, data_end, p, &o)) {
 		count(SYNFIN_C_MALFORMED_TCP);
@@ -447,8 +445,6 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 	__u32 state;
 	int local_gone, again, ck = -1;
 
-	if (!cfg)
-		return XDP_PASS;
 	ct_key_make(p, SF_SIDE_REMOTE, &k);
 	e = bpf_map_lookup_elem(&conntrack, &k);
 	if (e && e->state != SF_TCP_CLOSED) {
