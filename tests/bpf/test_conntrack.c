@@ -288,19 +288,17 @@ static void expect_ct(const struct fx *fx, const struct conn *c,
 /* SYN, the cookie SYN-ACK, the cookie ACK: an entry, both ESTABLISHED.
  * replacing: the tuple has an entry already (TIME-WAIT), left by the SYN.
  */
-static void conn_open(struct fx *fx, struct conn *c, int replacing)
+/* The client's SYN at c->x; the SYN-ACK's cookie becomes c->y. */
+static void conn_syn(struct fx *fx, struct conn *c)
 {
 	struct fx_cookie_opts o = {
 		.mss_idx = fx_ref_mss_idx(c->ipv6, CLIENT_MSS),
 		.ws = SYNFIN_COOKIE_WSCALE_NONE,
 	};
 	static struct fx_run r;
-	struct synfin_ct_entry before, e;
 	struct pkt_spec syn;
 	struct pkt_view v;
 
-	if (replacing)
-		assert_int_equal(ct_get(fx, c, &before), 0);
 	client_spec(c, &syn, PKT_TCP_SYN, c->x, 0, 0);
 	assert_int_equal(pkt_opt_mss(&syn, CLIENT_MSS), 0);
 	fx_xdp(fx, build_spec, &syn, &r);
@@ -311,6 +309,20 @@ static void conn_open(struct fx *fx, struct conn *c, int replacing)
 	assert_int_equal(v.ack, c->x + 1);
 	assert_int_equal(v.seq, fx_ref_cookie(fx, &syn, c->x, r.counter, &o).seq);
 	c->y = v.seq;
+}
+
+static void conn_open(struct fx *fx, struct conn *c, int replacing)
+{
+	struct fx_cookie_opts o = {
+		.mss_idx = fx_ref_mss_idx(c->ipv6, CLIENT_MSS),
+		.ws = SYNFIN_COOKIE_WSCALE_NONE,
+	};
+	static struct fx_run r;
+	struct synfin_ct_entry before, e;
+
+	if (replacing)
+		assert_int_equal(ct_get(fx, c, &before), 0);
+	conn_syn(fx, c);
 	/* A SYN is stateless: no entry made, none touched. */
 	if (replacing) {
 		assert_int_equal(ct_get(fx, c, &e), 0);
@@ -1233,28 +1245,16 @@ static void test_blind_segments_ignored(void **state)
 static void test_stale_entry_new_connection(void **state)
 {
 	struct fx *fx = *state;
-	struct fx_cookie_opts o = {
-		.mss_idx = fx_ref_mss_idx(0, CLIENT_MSS),
-		.ws = SYNFIN_COOKIE_WSCALE_NONE,
-	};
 	static struct fx_run r;
 	struct synfin_ct_entry e;
-	struct pkt_spec syn;
-	struct pkt_view v;
 	struct conn c;
 
 	conn_start(fx, &c, 0);
 	c.x = c.u + 0x40000000;
-	client_spec(&c, &syn, PKT_TCP_SYN, c.x, 0, 0);
-	assert_int_equal(pkt_opt_mss(&syn, CLIENT_MSS), 0);
-	fx_xdp(fx, build_spec, &syn, &r);
-	assert_int_equal(r.retval, FX_XDP_TX);
-	assert_int_equal(pkt_parse(r.pkt, r.pkt_len, &v, NULL), 0);
-	assert_int_equal(v.seq, fx_ref_cookie(fx, &syn, c.x, r.counter, &o).seq);
-	c.y = v.seq;
+	conn_syn(fx, &c);
 	client_send_cookie(fx, &c, ACK, c.x + 1, c.y + 1, 0, &r);
-	EXPECT_DELTAS(&r, D(EVENTS_SENT, 1), D(CT_OUT_OF_WINDOW, 1), D(ACK_COOKIE_VALID, 1),
-		      D(CT_REPLACED, 1));
+	EXPECT_DELTAS(&r, D(CT_OUT_OF_WINDOW, 1), D(ACK_COOKIE_VALID, 1),
+		      D(EVENTS_SENT, 1), D(CT_REPLACED, 1));
 	assert_int_equal(ct_get(fx, &c, &e), 0);
 	assert_int_equal(e.remote_isn, c.x);
 	assert_int_equal(e.side[SF_SIDE_REMOTE].next_seq, c.x + 1);
