@@ -21,12 +21,12 @@
 #include "loader.h"
 #include "stats.h"
 #include "ct_format.h"
+#include "ct_walk.h"
 #include "control.h"
 
 /* The whole request, and the whole reply: the daemon's loop waits. */
 #define CONTROL_TIMEOUT_MS 1000
 #define CONTROL_REPLY_TIMEOUT_MS 2000
-#define CONNS_BATCH 1024
 #define CONNS_DEFAULT_LIMIT 1000
 #define CONNS_MAX_LIMIT 100000
 
@@ -164,63 +164,59 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 	return o;
 }
 
+struct conns_ctx {
+	int want;		/* a state, or -1 */
+	long port, limit;	/* local port, or 0 */
+	__u64 now, total;
+	json_object *arr;
+};
+
+static int conns_one(const struct synfin_ct_key *k,
+		     const struct synfin_ct_entry *e, void *arg)
+{
+	struct conns_ctx *c = arg;
+
+	if ((c->want >= 0 && e->state != c->want) ||
+	    (c->port && ntohs(k->lport) != c->port))
+		return 0;
+	c->total++;
+	if ((long)json_object_array_length(c->arr) < c->limit)
+		json_object_array_add(c->arr, ct_entry_json(k, e, c->now));
+	return 0;
+}
+
 static json_object *cmd_conns(struct daemon *d, json_object *req)
 {
-	int fd = bpf_map__fd(d->skel->maps.conntrack), want = -1, err;
-	json_object *o, *arr, *v;
-	struct synfin_ct_key *keys;
-	struct synfin_ct_entry *vals;
-	__u32 n, i, token[16], total = 0;
-	__u64 now = monotonic_ns();
-	long limit = CONNS_DEFAULT_LIMIT, port = 0;
-	void *in = NULL;
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct conns_ctx c = { .want = -1, .limit = CONNS_DEFAULT_LIMIT,
+			       .now = monotonic_ns() };
+	json_object *o, *v;
+	int err;
 
 	if (json_object_object_get_ex(req, "state", &v)) {
-		want = tcp_state_parse(json_object_get_string(v));
-		if (want < 0)
+		c.want = tcp_state_parse(json_object_get_string(v));
+		if (c.want < 0)
 			return error_reply("Unknown TCP state '%s'",
 					   json_object_get_string(v));
 	}
 	if (json_object_object_get_ex(req, "limit", &v))
-		limit = json_object_get_int64(v);
+		c.limit = json_object_get_int64(v);
 	if (json_object_object_get_ex(req, "port", &v)) {
-		port = json_object_get_int64(v);
-		if (port < 1 || port > 65535)
-			return error_reply("Bad port %ld: want 1 to 65535", port);
+		c.port = json_object_get_int64(v);
+		if (c.port < 1 || c.port > 65535)
+			return error_reply("Bad port %ld: want 1 to 65535", c.port);
 	}
-	if (limit <= 0 || limit > CONNS_MAX_LIMIT)
-		return error_reply("Bad limit %ld: want 1 to %d", limit, CONNS_MAX_LIMIT);
+	if (c.limit <= 0 || c.limit > CONNS_MAX_LIMIT)
+		return error_reply("Bad limit %ld: want 1 to %d", c.limit, CONNS_MAX_LIMIT);
 
-	keys = calloc(CONNS_BATCH, sizeof(*keys));
-	vals = calloc(CONNS_BATCH, sizeof(*vals));
-	if (!keys || !vals) {
-		free(keys);
-		free(vals);
-		return error_reply("Out of memory");
+	c.arr = json_object_new_array();
+	err = ct_walk(bpf_map__fd(d->skel->maps.conntrack), conns_one, &c);
+	if (err) {
+		json_object_put(c.arr);
+		return error_reply("Couldn't read the connection table: %s", strerror(-err));
 	}
 	o = json_object_new_object();
-	arr = json_object_new_array();
-	for (;;) {
-		n = CONNS_BATCH;
-		err = bpf_map_lookup_batch(fd, in, token, keys, vals, &n, &opts);
-		in = token;
-		for (i = 0; i < n; i++) {
-			if (want >= 0 && vals[i].state != want)
-				continue;
-			if (port && ntohs(keys[i].lport) != port)
-				continue;
-			total++;
-			if ((long)json_object_array_length(arr) < limit)
-				json_object_array_add(arr, ct_entry_json(&keys[i], &vals[i], now));
-		}
-		if (err)
-			break;
-	}
-	free(keys);
-	free(vals);
-	json_object_object_add(o, "total", json_object_new_int64(total));
-	json_object_object_add(o, "conns", arr);
+	json_object_object_add(o, "total", json_object_new_int64(c.total));
+	json_object_object_add(o, "conns", c.arr);
 	return o;
 }
 
@@ -270,30 +266,39 @@ static json_object *cmd_ports(struct daemon *d, json_object *req)
 /* Removes the entries in one state (their connections go on: the next
  * segment adopts them back).
  */
+struct flush_ctx {
+	int fd, want;
+	__u64 n;
+};
+
+/* Deleting as the walk goes is safe: a batch is read before its keys go. */
+static int flush_one(const struct synfin_ct_key *k,
+		     const struct synfin_ct_entry *e, void *arg)
+{
+	struct flush_ctx *c = arg;
+
+	if (e->state == c->want && !bpf_map_delete_elem(c->fd, k))
+		c->n++;
+	return 0;
+}
+
 static json_object *cmd_flush(struct daemon *d, json_object *req)
 {
-	int fd = bpf_map__fd(d->skel->maps.conntrack), want;
-	struct synfin_ct_key k, next;
-	struct synfin_ct_entry e;
+	struct flush_ctx c = { .fd = bpf_map__fd(d->skel->maps.conntrack) };
 	json_object *o, *v;
-	__u64 n = 0;
-	void *prev = NULL;
+	int err;
 
 	if (!json_object_object_get_ex(req, "state", &v))
 		return error_reply("flush needs a state, e.g. TIME-WAIT");
-	want = tcp_state_parse(json_object_get_string(v));
-	if (want < 0)
+	c.want = tcp_state_parse(json_object_get_string(v));
+	if (c.want < 0)
 		return error_reply("Unknown TCP state '%s'", json_object_get_string(v));
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (!bpf_map_lookup_elem(fd, &k, &e) && e.state == want &&
-		    !bpf_map_delete_elem(fd, &k))
-			n++;
-	}
-	pr_info("flushed %llu %s entries", (unsigned long long)n, tcp_state_name(want));
+	err = ct_walk(c.fd, flush_one, &c);
+	if (err)
+		return error_reply("Couldn't read the connection table: %s", strerror(-err));
+	pr_info("flushed %llu %s entries", (unsigned long long)c.n, tcp_state_name(c.want));
 	o = json_object_new_object();
-	json_object_object_add(o, "flushed", json_object_new_int64(n));
+	json_object_object_add(o, "flushed", json_object_new_int64(c.n));
 	return o;
 }
 

@@ -19,13 +19,13 @@
 #include "stats.h"
 #include "expiry.h"
 #include "ct_format.h"
+#include "ct_walk.h"
 #include "metrics.h"
 
 #define METRICS_PATH "/metrics"
 #define METRICS_CTYPE "text/plain; version=0.0.4; charset=utf-8"
 #define METRICS_MAX_CLIENTS 16
 #define METRICS_TIMEOUT_S 10
-#define CT_BATCH 1024
 
 struct metrics {
 	struct MHD_Daemon *mhd;
@@ -108,43 +108,32 @@ bad:
 	return -1;
 }
 
-/* Entries and entries per state, from a batched walk: a gauge may miss or
- * double-count an entry the data path moves meanwhile.
+struct states_ctx {
+	__u64 total;
+	__u64 *by_state;
+};
+
+static int count_state(const struct synfin_ct_key *k,
+		       const struct synfin_ct_entry *e, void *arg)
+{
+	struct states_ctx *c = arg;
+
+	(void)k;
+	c->total++;
+	if (e->state < SF_TCP__MAX)
+		c->by_state[e->state]++;
+	return 0;
+}
+
+/* Entries and entries per state: a gauge may miss or double-count an
+ * entry the data path moves meanwhile.
  */
 static int ct_count_states(int fd, __u64 *total, __u64 by_state[SF_TCP__MAX])
 {
-	struct synfin_ct_key *keys = calloc(CT_BATCH, sizeof(*keys));
-	struct synfin_ct_entry *vals = calloc(CT_BATCH, sizeof(*vals));
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 token[16], n, i;
-	void *in = NULL;
-	int err = 0;
+	struct states_ctx c = { .by_state = by_state };
+	int err = ct_walk(fd, count_state, &c);
 
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		n = CT_BATCH;
-		err = bpf_map_lookup_batch(fd, in, token, keys, vals, &n, &opts);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			(*total)++;
-			if (vals[i].state < SF_TCP__MAX)
-				by_state[vals[i].state]++;
-		}
-		if (err) {
-			err = 0;	/* ENOENT: the walk is done */
-			break;
-		}
-		in = token;
-	}
-out:
-	free(keys);
-	free(vals);
+	*total = c.total;
 	return err;
 }
 
