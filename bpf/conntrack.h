@@ -19,27 +19,16 @@ enum ct_verdict {
 	CT_OUTSIDE,	/* far outside the window: passed, nothing learnt */
 };
 
-/* An event for synfind, unless this CPU spent its budget for the second. */
-/* State and origin by value: a pointer that is a map value here and the
+/* An event for synfind, unless this CPU spent its budget for the second.
+ * State and origin by value: a pointer that is a map value here and the
  * stack there makes one shared instruction the verifier refuses.
  */
 static __always_inline void ct_event(const struct synfin_ct_key *k,
 				     __u8 state, __u8 origin, __u32 type)
 {
-	struct synfin_event_budget *b;
 	struct synfin_event *ev;
-	__u32 zero = 0;
-	__u64 now;
 
-	b = bpf_map_lookup_elem(&event_budget, &zero);
-	if (!b)
-		return;
-	now = bpf_ktime_get_coarse_ns();
-	if (now - b->window_ns >= 1000000000ULL) {
-		b->window_ns = now;
-		b->sent = 0;
-	}
-	if (b->sent >= SYNFIN_EVENTS_PER_S) {
+	if (!rate_take(&event_budget, SYNFIN_EVENTS_PER_S)) {
 		count(SYNFIN_C_EVENTS_DROPPED);
 		return;
 	}
@@ -48,8 +37,7 @@ static __always_inline void ct_event(const struct synfin_ct_key *k,
 		count(SYNFIN_C_EVENTS_DROPPED);
 		return;
 	}
-	b->sent++;
-	ev->ts_ns = now;
+	ev->ts_ns = bpf_ktime_get_coarse_ns();
 	ev->key = *k;
 	ev->type = type;
 	ev->state = state;

@@ -81,7 +81,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct synfin_event_budget);
+	__type(value, struct synfin_rate_budget);
 } event_budget __weak SEC(".maps");
 
 /* Socket lookups for segments in no entry, rate-limited per CPU (XDP). */
@@ -89,7 +89,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct synfin_event_budget);
+	__type(value, struct synfin_rate_budget);
 } adopt_budget_map __weak SEC(".maps");
 
 static __always_inline void count(enum synfin_counter c)
@@ -99,6 +99,29 @@ static __always_inline void count(enum synfin_counter c)
 
 	if (v)
 		*v += 1;
+}
+
+/* Takes one of limit a second on this CPU from budget_map (a per-CPU
+ * array of one struct synfin_rate_budget): 1, or 0 when it is spent.
+ */
+static __always_inline int rate_take(void *budget_map, __u32 limit)
+{
+	struct synfin_rate_budget *b;
+	__u32 zero = 0;
+	__u64 now;
+
+	b = bpf_map_lookup_elem(budget_map, &zero);
+	if (!b)
+		return 0;
+	now = bpf_ktime_get_coarse_ns();
+	if (now - b->window_ns >= 1000000000ULL) {
+		b->window_ns = now;
+		b->sent = 0;
+	}
+	if (b->sent >= limit)
+		return 0;
+	b->sent++;
+	return 1;
 }
 
 static __always_inline const struct synfin_cfg *cfg_get(void)

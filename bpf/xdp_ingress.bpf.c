@@ -26,24 +26,10 @@
 
 static __always_inline int adopt_budget(void)
 {
-	struct synfin_event_budget *b;
-	__u32 zero = 0;
-	__u64 now;
-
-	b = bpf_map_lookup_elem(&adopt_budget_map, &zero);
-	if (!b)
-		return 0;
-	now = bpf_ktime_get_coarse_ns();
-	if (now - b->window_ns >= 1000000000ULL) {
-		b->window_ns = now;
-		b->sent = 0;
-	}
-	if (b->sent >= ADOPT_LOOKUPS_PER_S) {
-		count(SYNFIN_C_ADOPT_SKIPPED);
-		return 0;
-	}
-	b->sent++;
-	return 1;
+	if (rate_take(&adopt_budget_map, ADOPT_LOOKUPS_PER_S))
+		return 1;
+	count(SYNFIN_C_ADOPT_SKIPPED);
+	return 0;
 }
 
 /* Does the kernel hold a socket for this tuple other than a listener? */

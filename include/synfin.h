@@ -308,7 +308,7 @@ struct synfin_event {
 };
 
 /* A per-CPU budget a second (maps event_budget, adopt_budget_map). */
-struct synfin_event_budget {
+struct synfin_rate_budget {
 	__u64 window_ns;	/* start of the current second */
 	__u32 sent;
 	__u32 pad;

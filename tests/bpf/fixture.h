@@ -207,6 +207,32 @@ static inline void fx_ct_put_time_wait(const struct fx *fx, const struct pkt_spe
 					     &k, &e, BPF_ANY), 0);
 }
 
+/* Every CPU's rate budget in budget_map set to sent, for this second (or
+ * 0: a fresh budget).
+ */
+static inline int fx_budget_set(const struct bpf_map *budget_map, __u32 sent)
+{
+	int ncpu = libbpf_num_possible_cpus(), i, err;
+	struct synfin_rate_budget *v;
+	struct timespec ts;
+	__u32 zero = 0;
+
+	if (ncpu < 1)
+		return -1;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -1;
+	/* bpf_ktime_get_coarse_ns() is CLOCK_MONOTONIC_COARSE. */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	for (i = 0; i < ncpu; i++) {
+		v[i].window_ns = sent ? (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec : 0;
+		v[i].sent = sent;
+	}
+	err = bpf_map_update_elem(bpf_map__fd(budget_map), &zero, v, BPF_ANY);
+	free(v);
+	return err;
+}
+
 static inline int fx_reset(struct fx *fx)
 {
 	char err[128];
@@ -229,6 +255,9 @@ static inline int fx_reset(struct fx *fx)
 	if (synfin_set_ports(fx->skel, &fx->ports))
 		return -1;
 	if (fx_ct_clear(fx))
+		return -1;
+	if (fx_budget_set(fx->skel->maps.event_budget, 0) ||
+	    fx_budget_set(fx->skel->maps.adopt_budget_map, 0))
 		return -1;
 	for (i = 0; i < SYNFIN_SECRET_SLOTS; i++) {
 		struct synfin_secret s;

@@ -518,6 +518,27 @@ static void test_events(void **state)
 	assert_int_equal(l.ev[1].state, SF_TCP_CLOSED);
 }
 
+/* Events are rate-limited per CPU: with this second's budget spent, the
+ * reset is counted and tracked, and its event dropped, counted.
+ */
+static void test_events_rate_limited(void **state)
+{
+	struct fx *fx = *state;
+	static struct fx_run r;
+	struct synfin_ct_entry e;
+	struct conn c;
+
+	conn_start(fx, &c, 0);
+	assert_int_equal(fx_budget_set(fx->skel->maps.event_budget,
+				       SYNFIN_EVENTS_PER_S), 0);
+	client_send(fx, &c, RST, c.u, 0, 0, FX_XDP_PASS, &r);
+	EXPECT_DELTAS(&r, D(CT_RST_VALID, 1), D(CT_TO_CLOSED, 2),
+		      D(EST_PASSED, 1), D(CT_CONN_CLOSED, 1),
+		      D(EVENTS_DROPPED, 1));
+	assert_int_equal(ct_get(fx, &c, &e), 0);
+	assert_int_equal(e.state, SF_TCP_CLOSED);
+}
+
 /* The server's FIN acks the client's in the same segment. */
 static void test_client_close_fin_acks_fin(void **state)
 {
@@ -1474,6 +1495,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup(fn, fx_test_reset)
 		T(test_client_close),
 		T(test_events),
+		T(test_events_rate_limited),
 		T(test_blind_segments_ignored),
 		T(test_stale_entry_new_connection),
 		T(test_client_close_ipv6),

@@ -1733,6 +1733,29 @@ static void test_est_syn_untracked_answered(void **state)
 	EXPECT_DELTAS(&r, D(SYN_SEEN, 1), D(SYNACK_SENT, 1));
 }
 
+/* Past this second's budget of socket lookups, a segment in no entry is
+ * dropped unasked, even one of a connection the kernel holds: an ACK flood
+ * can't make every forged segment a lookup.
+ */
+static void test_est_adopt_budget_spent(void **state)
+{
+	struct fx *fx = *state;
+	static struct fx_run r;
+	struct pkt_spec s;
+
+	assert_int_equal(fx_budget_set(fx->skel->maps.adopt_budget_map, 50000), 0);
+	est_spec(&s, est.cport, PKT_TCP_ACK);
+	fx_xdp(fx, build_spec, &s, &r);
+	assert_int_equal(r.retval, FX_XDP_DROP);
+	EXPECT_DELTAS(&r, D(ACK_COOKIE_INVALID, 1), D(ADOPT_SKIPPED, 1));
+	assert_int_equal(fx_ct_count(fx), 0);
+	/* With the budget back, the same segment is adopted. */
+	assert_int_equal(fx_budget_set(fx->skel->maps.adopt_budget_map, 0), 0);
+	fx_xdp(fx, build_spec, &s, &r);
+	assert_int_equal(r.retval, FX_XDP_PASS);
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1), D(CT_ADOPTED, 1), D(EVENTS_SENT, 1));
+}
+
 /* A listener is no connection: other tuples to its port are ours. */
 static void test_est_listener_is_not_a_conn(void **state)
 {
@@ -1887,6 +1910,7 @@ int main(void)
 		T(test_est_syn_passed),
 		T(test_est_syn_untracked_answered),
 		T(test_est_listener_is_not_a_conn),
+		T(test_est_adopt_budget_spent),
 		T(test_time_wait_syn_passed),
 #undef T
 	};
