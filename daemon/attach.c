@@ -128,8 +128,13 @@ static int xdp_attach(struct attachment *a, int prog_fd, enum xdp_mode mode)
 	int fd = link_reuse(a, "xdp", prog_fd), err;
 
 	if (fd >= 0) {
-		/* A link's mode can't change; the pinned one's stays. */
-		a->mode = mode == XDP_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+		/* A link's mode can't change: the pinned one's stays. Ask. */
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+		if (bpf_xdp_query(a->ifindex, 0, &q))
+			pr_warn("Couldn't query the XDP mode of '%s': %s", a->ifname,
+				strerror(errno));
+		a->mode = q.attach_mode == XDP_ATTACHED_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 		return fd;
 	}
 	if (mode != XDP_MODE_SKB) {

@@ -155,7 +155,7 @@ synfind_stop
 # --keep: stop and start again while a connection runs; it never notices,
 # and new clients are served in between.
 printf '[daemon]\ninterfaces = %s\n[protect]\nports = 80\n' "$VS" >"$TB_TMP/synfin.conf"
-synfind_start --config "$TB_TMP/synfin.conf" --keep
+synfind_start --config "$TB_TMP/synfin.conf" --keep --mode skb
 mkfifo "$TB_TMP/hold.in"
 in_c $PY -c '
 import socket, sys
@@ -178,7 +178,8 @@ client 80 5 || fail "new clients while synfind is stopped"
 info "ok: served while synfind was stopped (programs kept attached)"
 synfind_start --config "$TB_TMP/synfin.conf"
 grep -q 'resumed from pins' "$SYNFIND_LOG" || fail "did not resume: $(cat "$SYNFIND_LOG")"
-grep -q 'pinned links updated in place' "$SYNFIND_LOG" || fail "links not updated in place"
+grep -q 'XDP skb mode, pinned links updated in place' "$SYNFIND_LOG" ||
+	fail "links not updated in place, or the kept mode misreported: $(cat "$SYNFIND_LOG")"
 syn1=$(ctl -j stats | jget counters.syn_seen)
 [ "$syn1" -ge "$((syn0 + 5))" ] || fail "counters not kept across the restart: $syn0 -> $syn1"
 info "ok: counters kept across the restart ($syn0 -> $syn1)"
