@@ -200,4 +200,15 @@ in_s "$BUILD/synfind" --detach --pin-dir "$TB_PIN" 2>"$TB_TMP/detach.log" || fai
 in_s ip link show "$VS" | grep -q xdp && fail "--detach left XDP attached"
 [ -z "$(ls "$TB_PIN" 2>/dev/null)" ] || fail "--detach left pins: $(ls -R "$TB_PIN")"
 info "ok: --detach removed the kept programs and pins"
+# A table too small for the connections: the LRU evicts, synfind counts it
+# and says so.
+synfind_start --ports 80 --ct-size 1024
+client 80 1500 || fail "clients on a full table"
+for i in $(seq 40); do
+	[ "$(ctl -j status | jget evicted_total)" -gt 0 ] && break
+	sleep 0.25
+done
+expect_ge "entries the LRU evicted" "$(ctl -j status | jget evicted_total)" 1
+grep -q 'The connection table is full' "$SYNFIND_LOG" || fail "no warning about the full table"
+synfind_stop
 echo "PASS"
