@@ -41,7 +41,8 @@ AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o $(BUILD)/bpf/tc_drop_fin.bpf.o \
 DAEMON_SRCS := daemon/synfind.c daemon/loader.c daemon/attach.c \
 	       daemon/ports.c daemon/secrets.c daemon/stats.c daemon/log.c \
 	       daemon/expiry.c daemon/ct_format.c daemon/control.c daemon/config.c \
-	       daemon/pins.c daemon/metrics.c daemon/events.c daemon/ct_walk.c
+	       daemon/pins.c daemon/metrics.c daemon/events.c daemon/ct_walk.c \
+	       daemon/ct_filter.c
 DAEMON_OBJS := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
 # The daemon's pieces that tests link against (all but main).
 LIB_OBJS    := $(filter-out $(BUILD)/daemon/synfind.o,$(DAEMON_OBJS))

@@ -8,6 +8,12 @@
  *    cookie, no options, no checksum fix-up.
  *  xdp_drop_count: drops and counts everything TCP: the floor an invalid
  *    ACK flood is compared with.
+ *  xdp_bench_restore: for tests/bench/prog_bench, which times programs
+ *    with BPF_PROG_TEST_RUN's repeat: writes the frame afresh from tmpl
+ *    (bench_tmpl; a program under test may have rewritten it), gives it a random
+ *    source address and port, and tail-calls bench_target[0]. That times
+ *    paths that rewrite their frame (a SYN) over many tuples.
+ *  xdp_tx: returns XDP_TX: the cost of xdp_bench_restore alone.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,6 +25,28 @@
 
 __u64 synacks;
 __u64 dropped;
+
+#define BENCH_FRAME 74		/* a Linux SYN or ACK with 20 option bytes */
+#define BENCH_SADDR_OFF 26	/* Ethernet, then IPv4's saddr */
+#define BENCH_SPORT_OFF 34
+
+struct bench_frame {
+	__u8 b[BENCH_FRAME];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bench_frame);
+} bench_tmpl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} bench_target SEC(".maps");
 
 SEC("xdp")
 int xdp_count_synack(struct xdp_md *ctx)
@@ -84,6 +112,30 @@ int xdp_drop_count(struct xdp_md *ctx)
 		return XDP_PASS;
 	__sync_fetch_and_add(&dropped, 1);
 	return XDP_DROP;
+}
+
+SEC("xdp")
+int xdp_bench_restore(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 r = bpf_get_prandom_u32(), zero = 0;
+	struct bench_frame *t = bpf_map_lookup_elem(&bench_tmpl, &zero);
+
+	if (!t || data + BENCH_FRAME > data_end)
+		return XDP_ABORTED;
+	__builtin_memcpy(data, t->b, BENCH_FRAME);
+	/* A source in 198.19.0.0/16, so the addresses stay the test ranges'. */
+	*(__u16 *)(data + BENCH_SADDR_OFF + 2) = (__u16)r;
+	*(__u16 *)(data + BENCH_SPORT_OFF) = (__u16)(r >> 16) | 1024;
+	bpf_tail_call(ctx, &bench_target, 0);
+	return XDP_ABORTED;
+}
+
+SEC("xdp")
+int xdp_tx(struct xdp_md *ctx)
+{
+	return XDP_TX;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -12,6 +12,7 @@
 #include "synfin.h"
 #include "parse.h"
 #include "maps.h"
+#include "ct_filter.h"
 
 enum ct_verdict {
 	CT_PASS,
@@ -70,6 +71,14 @@ static __always_inline void ct_key_make(const struct pkt *p, int from,
 		k->rport = p->dport;
 		k->lport = p->sport;
 	}
+}
+
+/* Adds or replaces k's entry, its filter bit first. 0, or the map's error. */
+static __always_inline long ct_insert(const struct synfin_ct_key *k,
+				      const struct synfin_ct_entry *e)
+{
+	ct_filter_add(k);
+	return bpf_map_update_elem(&conntrack, k, e, BPF_ANY);
 }
 
 /* A connection's end, counted and told once: a FIN sent again from

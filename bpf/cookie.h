@@ -54,10 +54,11 @@ static __always_inline void sip_word(struct siphash *s, __u64 m)
 	s->v0 ^= m;
 }
 
-/* The message is a whole number of words; len is its length in bytes. */
-static __always_inline __u64 sip_final(struct siphash *s, __u64 len)
+/* The last block: the message's length in bytes and its last 7 bytes. */
+static __always_inline __u64 sip_final(struct siphash *s, __u64 len,
+				       __u64 tail)
 {
-	sip_word(s, len << 56);
+	sip_word(s, len << 56 | tail);
 	s->v2 ^= 0xff;
 	sip_round(s);
 	sip_round(s);
@@ -67,10 +68,9 @@ static __always_inline __u64 sip_final(struct siphash *s, __u64 len)
 }
 
 /* Loads of network-order fields give the message bytes in order on a
- * little-endian machine (the BPF target here is x86).
- */
-/* low8 is the cookie's low byte (MSS index, parity, SACK, window scale):
- * hashed too, so no one can change the options a cookie carries.
+ * little-endian machine (the BPF target here is x86). low8 is the cookie's
+ * low byte (MSS index, parity, SACK, window scale): hashed too, so no one
+ * can change the options a cookie carries.
  */
 static __always_inline __u64 cookie_hash(const struct synfin_secret *k,
 					 const struct pkt *p, __be32 isn,
@@ -79,8 +79,8 @@ static __always_inline __u64 cookie_hash(const struct synfin_secret *k,
 	struct siphash s;
 	__u64 ports_isn = (__u64)p->sport | ((__u64)p->dport << 16) |
 			  ((__u64)isn << 32);
+	__u64 tail = (low8 & 0xff) | (counter & 0xffffffffffffULL) << 8;
 
-	counter |= (__u64)(low8 & 0xff) << 56;
 	sip_init(&s, k);
 	if (p->ipv6) {
 		sip_word(&s, (__u64)p->saddr[0] | ((__u64)p->saddr[1] << 32));
@@ -88,23 +88,23 @@ static __always_inline __u64 cookie_hash(const struct synfin_secret *k,
 		sip_word(&s, (__u64)p->daddr[0] | ((__u64)p->daddr[1] << 32));
 		sip_word(&s, (__u64)p->daddr[2] | ((__u64)p->daddr[3] << 32));
 		sip_word(&s, ports_isn);
-		sip_word(&s, counter);
-		return sip_final(&s, 48);
+		return sip_final(&s, 47, tail);
 	}
 	sip_word(&s, (__u64)p->saddr[0] | ((__u64)p->daddr[0] << 32));
 	sip_word(&s, ports_isn);
-	sip_word(&s, counter);
-	return sip_final(&s, 24);
+	return sip_final(&s, 23, tail);
 }
 
 static __always_inline __u64 cookie_counter_now(void)
 {
-	return bpf_ktime_get_ns() >> SYNFIN_COUNTER_SHIFT;
+	return bpf_ktime_get_coarse_ns() >> SYNFIN_COUNTER_SHIFT;
 }
 
 static __always_inline const struct synfin_secret *cookie_secret(__u64 counter)
 {
-	__u32 slot = counter % SYNFIN_SECRET_SLOTS;
+	_Static_assert(!(SYNFIN_SECRET_SLOTS & (SYNFIN_SECRET_SLOTS - 1)),
+		       "secret slots: a power of two");
+	__u32 slot = counter & (SYNFIN_SECRET_SLOTS - 1);
 
 	return bpf_map_lookup_elem(&secrets_map, &slot);
 }

@@ -52,6 +52,17 @@ struct {
 	__type(value, struct synfin_ct_entry);
 } conntrack __weak SEC(".maps");
 
+/* The table's filter (include/synfin.h); sized with the table at load
+ * time, and mapped by synfind, which rebuilds it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} ct_filter __weak SEC(".maps");
+
 /* Protected destination prefixes, consulted when SYNFIN_CFG_PREFIXES is
  * set; the value is unused.
  */

@@ -40,7 +40,7 @@ static __always_inline void ct_track_kernel(void *data, void *data_end,
 	/* A SYN-ACK's window is never scaled. */
 	e.side[SF_SIDE_LOCAL].window = bpf_ntohs(p->window);
 	e.side[SF_SIDE_LOCAL].packets = 1;
-	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY)) {
+	if (ct_insert(k, &e)) {
 		count(SYNFIN_C_CT_TRACK_FAILED);
 		return;
 	}

@@ -201,10 +201,12 @@ static __always_inline int handle_syn(struct xdp_md *ctx, const struct pkt *p,
 	}
 	/* The server's own TIME-WAIT: the kernel decides on reuse. The table
 	 * knows the tuples the kernel may still hold; the kernel is asked only
-	 * about those, not for every SYN of a flood.
+	 * about those, not for every SYN of a flood, and the table's filter
+	 * spares the flood's SYNs even the table lookup.
 	 */
 	ct_key_make(p, SF_SIDE_REMOTE, &k);
-	if (bpf_map_lookup_elem(&conntrack, &k) && kernel_has_conn(ctx, p)) {
+	if (ct_filter_maybe(&k) && bpf_map_lookup_elem(&conntrack, &k) &&
+	    kernel_has_conn(ctx, p)) {
 		count(SYNFIN_C_SYN_KERNEL_SOCK);
 		return XDP_PASS;
 	}
@@ -290,7 +292,7 @@ static __always_inline void ct_track_cookie(const struct synfin_ct_key *k,
 	e.side[SF_SIDE_LOCAL].flags = SF_CT_SEQ_KNOWN;
 	/* Until the kernel speaks, the window our SYN-ACK offered. */
 	e.side[SF_SIDE_LOCAL].window = cfg->window;
-	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY)) {
+	if (ct_insert(k, &e)) {
 		count(SYNFIN_C_CT_TRACK_FAILED);
 		return;
 	}
@@ -408,7 +410,7 @@ static __always_inline void ct_adopt(const struct synfin_ct_key *k,
 		break;
 	}
 	ct_sync_state(&e);
-	if (bpf_map_update_elem(&conntrack, k, &e, BPF_ANY)) {
+	if (ct_insert(k, &e)) {
 		count(SYNFIN_C_CT_TRACK_FAILED);
 		return;
 	}
@@ -432,7 +434,8 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 	int local_gone, again, ck = -1;
 
 	ct_key_make(p, SF_SIDE_REMOTE, &k);
-	e = bpf_map_lookup_elem(&conntrack, &k);
+	/* A flood's tuples are in no entry: the filter says so first. */
+	e = ct_filter_maybe(&k) ? bpf_map_lookup_elem(&conntrack, &k) : NULL;
 	if (e && e->state != SF_TCP_CLOSED) {
 		/* A new connection on a TIME-WAIT tuple: a valid cookie with
 		 * another ISN than the old connection's (a late copy of the old

@@ -9,6 +9,7 @@
 #include "attach.h"
 #include "config.h"
 #include "expiry.h"
+#include "ct_filter.h"
 
 struct daemon {
 	struct config conf;		/* what is in force */
@@ -24,6 +25,7 @@ struct daemon {
 	__u64 started_ns;	/* CLOCK_MONOTONIC */
 	__u64 secret_ns;	/* when the newest cookie key was written */
 	struct sweep_cursor cursor;	/* the sweep's pass under way */
+	struct ct_filter filter;	/* the table's, rebuilt by the sweep */
 	__u64 ct_present;	/* entries, as of the last full pass */
 	__u64 sweep_cost_ns;	/* the last slice's */
 	__u64 expired_total;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include "config.h"
+#include "ct_filter.h"
 #include "expiry.h"
 
 #define SWEEP_BATCH 4096
@@ -82,8 +83,17 @@ int ct_sweep_slice(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
 
 	memset(st, 0, sizeof(*st));
 	/* Not started: the pass begins with a NULL token. */
-	if (!cur->started)
+	if (!cur->started) {
 		cur->scanned = cur->removed = 0;
+		cur->filter_pass = cur->filter &&
+			(!(ct_filter_header(cur->filter) & SYNFIN_FILTER_VALID) ||
+			 !cur->filter_last_ns ||
+			 now_ns - cur->filter_last_ns >= cur->filter_every_ns);
+		if (cur->filter_pass) {
+			ct_filter_pass_begin(cur->filter);
+			cur->filter_last_ns = now_ns;
+		}
+	}
 	keys = calloc(SWEEP_BATCH, sizeof(*keys));
 	dead = calloc(SWEEP_BATCH, sizeof(*dead));
 	vals = calloc(SWEEP_BATCH, sizeof(*vals));
@@ -110,6 +120,8 @@ int ct_sweep_slice(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
 			st->scanned++;
 			if (expired(&vals[i], pol, now_ns, st))
 				dead[ndead++] = keys[i];
+			else if (cur->filter_pass)
+				ct_filter_pass_key(cur->filter, &keys[i]);
 		}
 		done_here += n;
 		cur->scanned += n;
@@ -136,8 +148,11 @@ out:
 	free(vals);
 	if (err)
 		return err;
-	if (ended)
+	if (ended) {
 		cur->started = 0;
+		if (cur->filter_pass)
+			ct_filter_pass_end(cur->filter);
+	}
 	return ended;
 }
 

@@ -27,12 +27,20 @@ struct config;
 void expiry_policy_from_config(struct expiry_policy *pol, const struct config *c);
 /* The defaults, with this TIME-WAIT. */
 void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms);
+struct ct_filter;
 /* Where a sweep in slices has got to. Zeroed: at the start. */
 struct sweep_cursor {
 	__u32 token[16];	/* the hash map's batch token (a bucket) */
 	int started;
 	__u64 scanned;		/* in the pass under way */
 	__u64 removed;
+	/* The table's filter, rebuilt along a pass at most once every
+	 * filter_every_ns (0: every pass), or NULL.
+	 */
+	struct ct_filter *filter;
+	__u64 filter_every_ns;
+	__u64 filter_last_ns;
+	int filter_pass;	/* the pass under way rebuilds it */
 };
 
 /* One pass over the table with batched lookups and deletes. now_ns is

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "config.h"
 #include "loader.h"
+#include "ct_filter.h"
 
 struct synfin *synfin_load(void)
 {
@@ -26,8 +27,7 @@ struct synfin *synfin_load_sized(__u32 ct_entries)
 		errno = -err;
 		return NULL;
 	}
-	if (bpf_map__set_max_entries(skel->maps.conntrack, ct_entries) ||
-	    synfin_load_opened(skel)) {
+	if (synfin_set_ct_size(skel, ct_entries) || synfin_load_opened(skel)) {
 		err = errno;
 		synfin__destroy(skel);
 		errno = err;
@@ -36,12 +36,30 @@ struct synfin *synfin_load_sized(__u32 ct_entries)
 	return skel;
 }
 
+int synfin_set_ct_size(struct synfin *skel, __u32 ct_entries)
+{
+	if (bpf_map__set_max_entries(skel->maps.conntrack, ct_entries) ||
+	    bpf_map__set_max_entries(skel->maps.ct_filter,
+				     synfin_filter_entries(ct_entries))) {
+		pr_err("Couldn't size the connection table: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int synfin_load_opened(struct synfin *skel)
 {
 	int err = synfin__load(skel);
 
-	if (!err)
-		return 0;
+	if (!err) {
+		if (!ct_filter_init(bpf_map__fd(skel->maps.ct_filter),
+				    bpf_map__fd(skel->maps.conntrack)))
+			return 0;
+		err = -errno;
+		pr_err("Couldn't set up the connection table's filter: %s", strerror(errno));
+		errno = -err;
+		return -1;
+	}
 	pr_err("Couldn't load the BPF programs: %s (%d)%s", strerror(-err), err,
 	       err == -EPERM ? ": synfind needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON" :
 	       " (-v shows the verifier's log)");

@@ -11,6 +11,8 @@
 struct synfin *synfin_load(void);
 /* The same with a connection table of ct_entries entries. */
 struct synfin *synfin_load_sized(__u32 ct_entries);
+/* Sizes the connection table (and its filter) of an opened skeleton. */
+int synfin_set_ct_size(struct synfin *skel, __u32 ct_entries);
 /* Loads a skeleton already opened (and adjusted: sizes, reused maps).
  * Returns 0, or -1 with a logged reason and errno.
  */

@@ -13,8 +13,8 @@ __u64 secrets_counter_now(void)
 {
 	struct timespec ts;
 
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* The clock of the BPF side's bpf_ktime_get_coarse_ns(). */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return ((__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec) >>
 	       SYNFIN_COUNTER_SHIFT;
 }

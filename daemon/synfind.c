@@ -415,6 +415,10 @@ static void count_evictions(struct daemon *d, __u64 present)
  * a pass over 1,000,000 entries takes about 8 s.
  */
 #define SWEEP_SLICE 32768
+/* The table's filter is rebuilt along a pass at most this often: its stale
+ * bits (entries gone since) only cost lookups.
+ */
+#define FILTER_REBUILD_S 10
 
 static void sweep(struct daemon *d)
 {
@@ -629,7 +633,7 @@ int main(int argc, char **argv)
 		pr_err("Couldn't open the BPF object: %s", strerror(errno));
 		goto err_unlock;
 	}
-	if (bpf_map__set_max_entries(d.skel->maps.conntrack, d.ct_size))
+	if (synfin_set_ct_size(d.skel, d.ct_size))
 		goto err_destroy;
 	n = pins_reuse_maps(&pins, d.skel, d.ct_size);
 	if (n < 0) {
@@ -647,6 +651,12 @@ int main(int argc, char **argv)
 	/* Reused secrets keep the cookies in flight valid across a restart. */
 	if (!d.pins_reused && secrets_init(bpf_map__fd(d.skel->maps.secrets_map)))
 		goto err_unpin;
+	if (ct_filter_open(&d.filter, bpf_map__fd(d.skel->maps.ct_filter))) {
+		pr_err("Couldn't map the connection table's filter: %s", strerror(errno));
+		goto err_unpin;
+	}
+	d.cursor.filter = &d.filter;
+	d.cursor.filter_every_ns = FILTER_REBUILD_S * NS_PER_S;
 	d.started_ns = d.secret_ns = monotonic_ns();
 	cfd = control_open(d.conf.control_socket);
 	if (cfd < 0)
@@ -700,6 +710,7 @@ err_unpin:
 	if (!keep)
 		pins_remove(&pins, d.skel);
 err_destroy:
+	ct_filter_close(&d.filter);
 	synfin__destroy(d.skel);
 err_unlock:
 	pins_unlock(&pins);

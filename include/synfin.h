@@ -131,11 +131,12 @@ struct synfin_lpm6 {
 
 #define SYNFIN_MAX_PREFIXES 256
 
-/* Cookie secrets. The key for time counter c lives in slot c % 3: the
+/* Cookie secrets. The key for time counter c lives in slot c % 4: the
  * data path reads slots c and c - 1 while userspace writes slot c + 1, so
- * no reader ever sees a half-written key.
+ * no reader ever sees a half-written key. Four, not three: a mask, not a
+ * division, on the data path.
  */
-#define SYNFIN_SECRET_SLOTS 3
+#define SYNFIN_SECRET_SLOTS 4
 struct synfin_secret {
 	__u64 k0;
 	__u64 k1;
@@ -157,12 +158,14 @@ struct synfin_secret {
  * ECN is not offered (as in Linux). The other 31 bits of TSval are the
  * upper half of the same hash.
  *
- * The SipHash message (key = slot[c % 3]), as bytes:
- *   IPv4: saddr(4) daddr(4) sport(2) dport(2) isn(4) w(8, little endian)
- *   IPv6: saddr(16) daddr(16) sport(2) dport(2) isn(4) w(8, little endian)
+ * The SipHash message (key = slot[c % 4]), as bytes:
+ *   IPv4: saddr(4) daddr(4) sport(2) dport(2) isn(4) t(7), 23 bytes
+ *   IPv6: saddr(16) daddr(16) sport(2) dport(2) isn(4) t(7), 47 bytes
  * addresses, ports and isn in network byte order, as on the wire of the
- * client's SYN (saddr is the client); w = c | (cookie bits 7..0) << 56, so
- * the options the cookie carries are authenticated too.
+ * client's SYN (saddr is the client); t = (cookie bits 7..0) | c << 8,
+ * little endian, so the options the cookie carries are authenticated too.
+ * Seven bytes of t ride in SipHash's last block with the length: a block
+ * fewer to hash than a whole word would take.
  */
 #define SYNFIN_COOKIE_HASH_MASK 0xffffff00u
 #define SYNFIN_COOKIE_MSS_SHIFT 6
@@ -281,6 +284,55 @@ struct synfin_ct_entry {
 };
 
 #define SYNFIN_CT_DEFAULT_ENTRIES (1u << 20)
+
+/* The table's filter (map ct_filter): a bitmap of the tuples that may have
+ * an entry, so the SYNs and forged ACKs of a flood, whose tuples have none,
+ * skip the hash lookup. Word 0 is a header; two buffers of 2^log2 words
+ * follow. The BPF side sets a tuple's bit in both buffers before it adds
+ * the entry; synfind clears the spare buffer when a sweep pass begins, sets
+ * the bit of every entry the pass meets, and makes the spare live when the
+ * pass ends. So a live bit is never missing for an entry, and bits of
+ * entries gone since (stale) cost only a lookup. A header without VALID
+ * (a table from before the filter) means: always look up.
+ */
+#define SYNFIN_FILTER_BITS_PER_ENTRY 8
+#define SYNFIN_FILTER_LIVE 1ULL		/* buffer 1 is live, else 0 */
+#define SYNFIN_FILTER_VALID 2ULL	/* the live buffer may be trusted */
+#define SYNFIN_FILTER_LOG2_SHIFT 8	/* log2 of the words per buffer */
+
+/* log2 of the words in each buffer for a table of ct_entries. */
+static inline __u32 synfin_filter_log2(__u32 ct_entries)
+{
+	__u64 words = ((__u64)ct_entries * SYNFIN_FILTER_BITS_PER_ENTRY + 63) / 64;
+	__u32 l = 0;
+
+	while ((1ULL << l) < words)
+		l++;
+	return l;
+}
+
+/* The map's entries: the header and both buffers. */
+static inline __u32 synfin_filter_entries(__u32 ct_entries)
+{
+	return 1 + (2u << synfin_filter_log2(ct_entries));
+}
+
+/* A tuple's bit: bits 0-5 the bit in its word, the rest the word. */
+static inline __u64 synfin_filter_hash(const struct synfin_ct_key *k)
+{
+	__u64 h = (__u64)(k->raddr[0] ^ k->raddr[1] ^ k->raddr[2] ^ k->raddr[3]) << 32 |
+		  (k->laddr[0] ^ k->laddr[1] ^ k->laddr[2] ^ k->laddr[3]);
+
+	h ^= ((__u64)k->rport << 16 | k->lport | (__u64)k->family << 32) *
+	     0x9e3779b97f4a7c15ULL;
+	/* MurmurHash3's 64-bit finaliser. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
 
 /* Rare things the programs tell synfind about (ring buffer "events"), at
  * most SYNFIN_EVENTS_PER_S a second from each CPU.

@@ -3,7 +3,8 @@
 # make bench: synfin against the kernel's own SYN cookies and a bare XDP
 # reflector, on one veth testbed with one generator (synfin-flood), the
 # cases interleaved and repeated; then an invalid-ACK flood against a bare
-# XDP_DROP, the sweep of a 1,000,000-entry table and the memory per entry.
+# XDP_DROP, the sweep of a 1,000,000-entry table, the memory per entry and
+# the per-packet cost inside the programs (prog_bench).
 # Prints a table and writes BENCHMARKS.md. No timing is asserted.
 #   tests/bench/bench.sh BUILD [REPEATS] [SECONDS]
 set -u
@@ -118,11 +119,19 @@ echo "sweep of a 1,000,000-entry table:"
 "$BUILD/sweep_bench" 1000000 | tee "$TB_TMP/sweep.jsonl"
 
 synfind_start --ports 80 --ct-size 1048576
-id=$(sed -n 's/.*conntrack map id \([0-9]*\).*/\1/p' "$SYNFIND_LOG" | head -1)
-bpftool -j map show id "$id" >"$TB_TMP/ctmap.json"
+# The table and its filter: the kernel memory a tracked connection costs.
+for m in conntrack ct_filter; do
+	in_s bpftool -j map show pinned "$TB_PIN/maps/$m"; echo
+done >"$TB_TMP/ctmap.jsonl"
 synfind_stop
 
-$PY tests/bench/report.py "$OUT" "$TB_TMP/sweep.jsonl" "$TB_TMP/ctmap.json" "$REPEATS" "$DUR" \
+echo "per-packet cost in the programs (BPF_PROG_TEST_RUN):"
+for i in $(seq $((REPEATS * 3))); do
+	"$BUILD/prog_bench" "$BUILD/bpf/bench_xdp.bpf.o" || fail "prog_bench"
+done | tee "$TB_TMP/prog.jsonl"
+
+$PY tests/bench/report.py "$OUT" "$TB_TMP/sweep.jsonl" "$TB_TMP/ctmap.jsonl" "$TB_TMP/prog.jsonl" \
+	"$REPEATS" "$DUR" \
 	>"$TB_TMP/BENCHMARKS.md" || fail "report"
 cat "$TB_TMP/BENCHMARKS.md"
 cp "$TB_TMP/BENCHMARKS.md" BENCHMARKS.md

@@ -37,6 +37,8 @@
 #include "synfin.h"
 #include "loader.h"
 #include "ports.h"
+#include "secrets.h"
+#include "ct_filter.h"
 #include "stats.h"
 #include "pktbuild.h"
 #include "refsum.h"
@@ -68,6 +70,7 @@ struct fx {
 	int xdp_fd;
 	int tc_fd;
 	int counters_fd;
+	struct ct_filter filter;	/* the table's, mapped */
 };
 
 /* One program run: the input as sent, the output as returned. */
@@ -88,15 +91,6 @@ struct fx_run {
 /* Builds the input frame for time counter c; returns its length. */
 typedef size_t (*fx_build_fn)(const struct fx *fx, uint64_t c, uint8_t *buf,
 			      size_t cap, const void *arg);
-
-static inline uint64_t fx_counter_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) >>
-	       SYNFIN_COUNTER_SHIFT;
-}
 
 static inline uint64_t fx_le64(const uint8_t *p)
 {
@@ -193,8 +187,19 @@ static inline int fx_ct_lookup(const struct fx *fx, const struct pkt_spec *s,
 /* Writes the known settings, ports and secrets and empties the table
  * (also between tests, as some tests change them).
  */
+/* Writes an entry of the test's own, with its filter bit, as the BPF side
+ * adds one.
+ */
+static inline void fx_ct_put(struct fx *fx, const struct synfin_ct_key *k,
+			     const struct synfin_ct_entry *e)
+{
+	ct_filter_add(&fx->filter, k);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx->skel->maps.conntrack),
+					     k, e, BPF_ANY), 0);
+}
+
 /* A TIME-WAIT entry for spec's tuple, as a tracked close leaves it. */
-static inline void fx_ct_put_time_wait(const struct fx *fx, const struct pkt_spec *s)
+static inline void fx_ct_put_time_wait(struct fx *fx, const struct pkt_spec *s)
 {
 	struct synfin_ct_entry e = { .state = SF_TCP_TIME_WAIT };
 	struct synfin_ct_key k;
@@ -203,8 +208,7 @@ static inline void fx_ct_put_time_wait(const struct fx *fx, const struct pkt_spe
 	e.side[SF_SIDE_REMOTE].state = SF_TCP_CLOSED;
 	e.side[SF_SIDE_LOCAL].state = SF_TCP_TIME_WAIT;
 	e.closer = SF_SIDE_LOCAL;
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx->skel->maps.conntrack),
-					     &k, &e, BPF_ANY), 0);
+	fx_ct_put(fx, &k, &e);
 }
 
 /* Every CPU's rate budget in budget_map set to sent, for this second (or
@@ -291,12 +295,14 @@ static inline int fx_setup(void **state)
 	fx->xdp_fd = bpf_program__fd(fx->skel->progs.xdp_synfin);
 	fx->tc_fd = bpf_program__fd(fx->skel->progs.tc_synfin_ingress);
 	fx->counters_fd = bpf_map__fd(fx->skel->maps.counters);
-	if (fx_reset(fx))
+	if (ct_filter_open(&fx->filter, bpf_map__fd(fx->skel->maps.ct_filter)) ||
+	    fx_reset(fx))
 		goto err_destroy;
 	*state = fx;
 	return 0;
 
 err_destroy:
+	ct_filter_close(&fx->filter);
 	synfin__destroy(fx->skel);
 err_free:
 	free(fx);
@@ -308,6 +314,7 @@ static inline int fx_teardown(void **state)
 	struct fx *fx = *state;
 
 	if (fx) {
+		ct_filter_close(&fx->filter);
 		synfin__destroy(fx->skel);
 		free(fx);
 	}
@@ -342,7 +349,7 @@ static inline void fx_run_prog(struct fx *fx, int prog_fd, int xdp,
 
 	for (attempt = 0; attempt < 3; attempt++) {
 		struct xdp_md ctx_in = {}, ctx_out = {};
-		uint64_t c0 = fx_counter_now(), c1;
+		uint64_t c0 = secrets_counter_now(), c1;
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
 		int err;
 
@@ -369,7 +376,7 @@ static inline void fx_run_prog(struct fx *fx, int prog_fd, int xdp,
 			fail_msg("BPF_PROG_TEST_RUN failed: %s (%d)",
 				 strerror(errno), err);
 		fx_counters(fx, r->after);
-		c1 = fx_counter_now();
+		c1 = secrets_counter_now();
 		r->retval = opts.retval;
 		r->out_len = opts.data_size_out;
 		r->meta_len = xdp ? ctx_out.data : 0;
@@ -440,15 +447,15 @@ static inline void fx_expect_unchanged(const struct fx_run *r)
 
 /* ---- reference cookies ---- */
 
-/* SipHash-2-4 over the message of include/synfin.h, under slot c % 3;
- * low8 is the cookie's low byte, which the last word carries.
+/* SipHash-2-4 over the message of include/synfin.h, under slot c % 4;
+ * low8 is the cookie's low byte, which t carries.
  */
 static inline uint64_t fx_ref_hash(const struct fx *fx, int ipv6,
 				   const uint8_t *saddr, const uint8_t *daddr,
 				   uint16_t sport, uint16_t dport,
 				   uint32_t isn, uint64_t c, uint8_t low8)
 {
-	uint64_t w = c | (uint64_t)low8 << 56;
+	uint64_t t = low8 | (c & 0xffffffffffffull) << 8;
 	uint8_t msg[48];
 	size_t alen = ipv6 ? 16 : 4, n = 0;
 	int i;
@@ -463,8 +470,8 @@ static inline uint64_t fx_ref_hash(const struct fx *fx, int ipv6,
 	msg[n++] = dport & 0xff;
 	for (i = 3; i >= 0; i--)
 		msg[n++] = (uint8_t)(isn >> (8 * i));
-	for (i = 0; i < 8; i++)
-		msg[n++] = (uint8_t)(w >> (8 * i));
+	for (i = 0; i < 7; i++)
+		msg[n++] = (uint8_t)(t >> (8 * i));
 	return ref_siphash24(fx->key[c % SYNFIN_SECRET_SLOTS], msg, n);
 }
 

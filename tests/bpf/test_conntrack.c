@@ -17,6 +17,7 @@
 #endif
 #include "fixture.h"
 #include "ct_format.h"
+#include "expiry.h"
 
 #define CLIENT_ISN 1000u
 #define CLIENT_MSS 1460
@@ -1393,6 +1394,159 @@ static void test_kernel_synack_replaces_time_wait(void **state)
 	client_close(fx, &c);
 }
 
+/* ---- 12b. the table's filter ---- */
+
+static void conn_key(const struct conn *c, struct synfin_ct_key *k)
+{
+	struct pkt_spec s;
+
+	client_spec(c, &s, 0, 0, 0, 0);
+	fx_ct_key(&s, k);
+}
+
+static void filter_header_put(struct fx *fx, __u64 hdr)
+{
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx->skel->maps.ct_filter),
+					     &zero, &hdr, BPF_ANY), 0);
+}
+
+/* Entries the data path adds (XDP's cookie ACK, TC's kernel SYN-ACK) have
+ * their bit in both buffers.
+ */
+static void test_filter_bits_on_insert(void **state)
+{
+	struct fx *fx = *state;
+	struct synfin_ct_key k;
+	struct conn c;
+
+	assert_true(ct_filter_header(&fx->filter) & SYNFIN_FILTER_VALID);
+	conn_start(fx, &c, 0);
+	conn_key(&c, &k);
+	assert_true(ct_filter_test(&fx->filter, 0, &k));
+	assert_true(ct_filter_test(&fx->filter, 1, &k));
+
+	assert_int_equal(fx_ct_clear(fx), 0);
+	conn_init(&c, 1);
+	kernel_open(fx, &c, 7000, 0);
+	conn_key(&c, &k);
+	assert_true(ct_filter_test(&fx->filter, 0, &k));
+	assert_true(ct_filter_test(&fx->filter, 1, &k));
+}
+
+/* A trusted filter without an entry's bit hides the entry: proof that the
+ * lookup is skipped. Untrusted, or with the bit, the entry is found.
+ */
+static void test_filter_gates_lookup(void **state)
+{
+	struct fx *fx = *state;
+	static struct fx_run r;
+	struct synfin_ct_key k;
+	struct conn c;
+	__u64 hdr;
+
+	conn_start(fx, &c, 0);
+	conn_key(&c, &k);
+	/* The spare buffer, cleared, made live: no bit for the entry. */
+	ct_filter_pass_begin(&fx->filter);
+	hdr = ct_filter_header(&fx->filter) ^ SYNFIN_FILTER_LIVE;
+	filter_header_put(fx, hdr);
+	assert_false(ct_filter_test(&fx->filter, hdr & SYNFIN_FILTER_LIVE, &k));
+	client_send(fx, &c, DATA, c.u, c.w, 10, FX_XDP_DROP, &r);
+	EXPECT_DELTAS(&r, D(ACK_COOKIE_INVALID, 1));
+	EXPECT_CT_OPEN(fx, &c);
+
+	filter_header_put(fx, hdr & ~SYNFIN_FILTER_VALID);
+	client_send(fx, &c, DATA, c.u, c.w, 10, FX_XDP_PASS, &r);
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1));
+	c.u += 10;
+
+	filter_header_put(fx, hdr);
+	ct_filter_add(&fx->filter, &k);
+	client_send(fx, &c, DATA, c.u, c.w, 10, FX_XDP_PASS, &r);
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1));
+}
+
+/* synfind's rebuild along a sweep pass: the spare buffer gets the bits of
+ * the entries the pass keeps, then goes live; an entry the pass removes
+ * leaves no bit. At most one rebuild per filter_every_ns.
+ */
+static void test_filter_rebuilt_by_sweep(void **state)
+{
+	struct fx *fx = *state;
+	int fd = bpf_map__fd(fx->skel->maps.conntrack);
+	struct sweep_cursor cur = { .filter = &fx->filter };
+	struct synfin_ct_key ka, kb;
+	struct synfin_ct_entry e;
+	struct expiry_policy pol;
+	struct expiry_stats st;
+	struct conn a, b;
+	static struct fx_run r;
+	__u64 h0, h1, ha, hb;
+	int live;
+
+	conn_start(fx, &b, 1);
+	conn_key(&b, &kb);
+	/* a: a TIME-WAIT long over. */
+	conn_init(&a, 0);
+	conn_key(&a, &ka);
+	memset(&e, 0, sizeof(e));
+	e.state = SF_TCP_TIME_WAIT;
+	e.last_ns = 1;
+	fx_ct_put(fx, &ka, &e);
+
+	h0 = ct_filter_header(&fx->filter);
+	expiry_policy_default(&pol, 60000);
+	assert_int_equal(ct_sweep_slice(fd, &pol, monotonic_ns(), ~0u, &cur, &st), 1);
+	assert_int_equal(st.removed_time_wait, 1);
+	h1 = ct_filter_header(&fx->filter);
+	assert_true((h0 ^ h1) == SYNFIN_FILTER_LIVE);
+	assert_true(h1 & SYNFIN_FILTER_VALID);
+	live = h1 & SYNFIN_FILTER_LIVE;
+	assert_true(ct_filter_test(&fx->filter, live, &kb));
+	/* Unless a's bit is b's too. */
+	ha = synfin_filter_hash(&ka);
+	hb = synfin_filter_hash(&kb);
+	if ((ha ^ hb) & ((64ull << fx->filter.log2) - 1))
+		assert_false(ct_filter_test(&fx->filter, live, &ka));
+	client_send(fx, &b, DATA, b.u, b.w, 10, FX_XDP_PASS, &r);
+	EXPECT_DELTAS(&r, D(EST_PASSED, 1));
+
+	/* Too soon for another rebuild: the header stays. */
+	cur.filter_every_ns = 60 * 1000000000ull;
+	assert_int_equal(ct_sweep_slice(fd, &pol, monotonic_ns(), ~0u, &cur, &st), 1);
+	assert_true(ct_filter_header(&fx->filter) == h1);
+}
+
+/* A new filter is trusted only over an empty table (a table kept in pins
+ * from before the filter waits for the first pass).
+ */
+static void test_filter_init(void **state)
+{
+	struct fx *fx = *state;
+	int ffd = bpf_map__fd(fx->skel->maps.ct_filter);
+	int cfd = bpf_map__fd(fx->skel->maps.conntrack);
+	__u64 l = (__u64)fx->filter.log2 << SYNFIN_FILTER_LOG2_SHIFT, hdr;
+	struct conn c;
+
+	hdr = ct_filter_header(&fx->filter);
+	assert_int_equal((hdr >> SYNFIN_FILTER_LOG2_SHIFT) & 31,
+			 synfin_filter_log2(FX_CT_ENTRIES));
+	conn_start(fx, &c, 0);
+	filter_header_put(fx, 0);
+	assert_int_equal(ct_filter_init(ffd, cfd), 0);
+	assert_true(ct_filter_header(&fx->filter) == l);
+	/* A header in force is kept. */
+	assert_int_equal(ct_filter_init(ffd, cfd), 0);
+	assert_true(ct_filter_header(&fx->filter) == l);
+
+	assert_int_equal(fx_ct_clear(fx), 0);
+	filter_header_put(fx, 0);
+	assert_int_equal(ct_filter_init(ffd, cfd), 0);
+	assert_true(ct_filter_header(&fx->filter) == (l | SYNFIN_FILTER_VALID));
+}
+
 /* ---- 13. no entry, no socket ---- */
 
 static void test_no_entry(void **state)
@@ -1524,6 +1678,10 @@ int main(void)
 		T(test_no_entry),
 		T(test_close_before_server_speaks),
 		T(test_request_counted),
+		T(test_filter_bits_on_insert),
+		T(test_filter_gates_lookup),
+		T(test_filter_rebuilt_by_sweep),
+		T(test_filter_init),
 #undef T
 	};
 

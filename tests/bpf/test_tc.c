@@ -223,7 +223,7 @@ static void live_run(struct fx *fx, const struct ack_case *a,
 
 	for (attempt = 0; attempt < 3; attempt++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
-		uint64_t c0 = fx_counter_now();
+		uint64_t c0 = secrets_counter_now();
 		size_t len = build_cookie_ack(fx, c0, in, sizeof(in), a);
 
 		opts.data_in = in;
@@ -234,7 +234,7 @@ static void live_run(struct fx *fx, const struct ack_case *a,
 		if (bpf_prog_test_run_opts(fx->xdp_fd, &opts))
 			fail_msg("live XDP test run failed: %s", strerror(errno));
 		fx_counters(fx, after);
-		if (fx_counter_now() == c0)
+		if (secrets_counter_now() == c0)
 			return;
 		/* The ACK was judged in the next period: start over. */
 		assert_int_equal(fx_ct_clear(fx), 0);

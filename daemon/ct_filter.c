@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The connection table's filter, synfind's side: its header at load time,
+ * and its rebuild along the sweep (the rules are in include/synfin.h).
+ * The BPF side sets bits concurrently, so every change is atomic.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <time.h>
+#include <linux/membarrier.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include "ct_filter.h"
+
+static int filter_geometry(int filter_fd, __u32 *log2)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), words, l = 0;
+
+	if (bpf_obj_get_info_by_fd(filter_fd, &info, &len))
+		return -1;
+	words = (info.max_entries - 1) / 2;
+	while (l < 31 && (1u << l) < words)
+		l++;
+	if (info.value_size != sizeof(__u64) || info.max_entries != 1 + (2u << l)) {
+		errno = EINVAL;
+		return -1;
+	}
+	*log2 = l;
+	return 0;
+}
+
+int ct_filter_init(int filter_fd, int ct_fd)
+{
+	struct synfin_ct_key k;
+	__u32 zero = 0, l;
+	__u64 hdr;
+
+	if (filter_geometry(filter_fd, &l) || bpf_map_lookup_elem(filter_fd, &zero, &hdr))
+		return -1;
+	if (hdr)
+		return 0;	/* reused from pins: it is in force */
+	hdr = (__u64)l << SYNFIN_FILTER_LOG2_SHIFT;
+	if (bpf_map_get_next_key(ct_fd, NULL, &k) && errno == ENOENT)
+		hdr |= SYNFIN_FILTER_VALID;
+	return bpf_map_update_elem(filter_fd, &zero, &hdr, BPF_ANY);
+}
+
+int ct_filter_open(struct ct_filter *f, int filter_fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	memset(f, 0, sizeof(*f));
+	if (filter_geometry(filter_fd, &f->log2))
+		return -1;
+	f->len = ((1 + (2ul << f->log2)) * sizeof(__u64) + page - 1) / page * page;
+	m = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_SHARED, filter_fd, 0);
+	if (m == MAP_FAILED) {
+		f->len = 0;
+		return -1;
+	}
+	f->w = m;
+	return 0;
+}
+
+void ct_filter_close(struct ct_filter *f)
+{
+	if (f->w)
+		munmap(f->w, f->len);
+	f->w = NULL;
+}
+
+__u64 ct_filter_header(const struct ct_filter *f)
+{
+	return __atomic_load_n(&f->w[0], __ATOMIC_ACQUIRE);
+}
+
+static __u64 *word(const struct ct_filter *f, int buf, __u64 h)
+{
+	return &f->w[1 + ((size_t)buf << f->log2) + ((h >> 6) & ((1ull << f->log2) - 1))];
+}
+
+void ct_filter_add(struct ct_filter *f, const struct synfin_ct_key *k)
+{
+	__u64 h = synfin_filter_hash(k);
+
+	__atomic_fetch_or(word(f, 0, h), 1ull << (h & 63), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(word(f, 1, h), 1ull << (h & 63), __ATOMIC_SEQ_CST);
+}
+
+int ct_filter_test(const struct ct_filter *f, int buf, const struct synfin_ct_key *k)
+{
+	__u64 h = synfin_filter_hash(k);
+
+	return (__atomic_load_n(word(f, buf, h), __ATOMIC_RELAXED) >> (h & 63)) & 1;
+}
+
+static int spare(const struct ct_filter *f)
+{
+	return !(ct_filter_header(f) & SYNFIN_FILTER_LIVE);
+}
+
+/* Waits until every BPF program run that began before has ended: they run
+ * under RCU, and MEMBARRIER_CMD_GLOBAL is a synchronize_rcu(). Without
+ * membarrier, a pause far longer than any program run.
+ */
+static void grace_period(void)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		nanosleep(&ts, NULL);
+}
+
+void ct_filter_pass_begin(struct ct_filter *f)
+{
+	__u64 *b = &f->w[1 + ((size_t)spare(f) << f->log2)];
+	size_t i, n = (size_t)1 << f->log2;
+
+	/* No reader is still on the spare (live before the last flip). */
+	grace_period();
+	for (i = 0; i < n; i++)
+		__atomic_store_n(&b[i], 0, __ATOMIC_RELAXED);
+	/* An entry whose bit the clearing erased was being added: once the
+	 * programs that add it are done, the pass will find it.
+	 */
+	grace_period();
+}
+
+void ct_filter_pass_key(struct ct_filter *f, const struct synfin_ct_key *k)
+{
+	__u64 h = synfin_filter_hash(k);
+
+	__atomic_fetch_or(word(f, spare(f), h), 1ull << (h & 63), __ATOMIC_RELAXED);
+}
+
+void ct_filter_pass_end(struct ct_filter *f)
+{
+	__u64 hdr = ct_filter_header(f);
+
+	hdr = (hdr & ~SYNFIN_FILTER_LIVE) | (__u64)spare(f) | SYNFIN_FILTER_VALID;
+	__atomic_store_n(&f->w[0], hdr, __ATOMIC_SEQ_CST);
+}
