@@ -4,9 +4,9 @@
  * The BPF side sets bits concurrently, so every change is atomic.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <time.h>
 #include <linux/membarrier.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -31,9 +31,8 @@ static int filter_geometry(int filter_fd, __u32 *log2)
 	return 0;
 }
 
-int ct_filter_init(int filter_fd, int ct_fd)
+int ct_filter_init(int filter_fd, int table_fresh)
 {
-	struct synfin_ct_key k;
 	__u32 zero = 0, l;
 	__u64 hdr;
 
@@ -41,10 +40,38 @@ int ct_filter_init(int filter_fd, int ct_fd)
 		return -1;
 	if (hdr)
 		return 0;	/* reused from pins: it is in force */
-	hdr = (__u64)l << SYNFIN_FILTER_LOG2_SHIFT;
-	if (bpf_map_get_next_key(ct_fd, NULL, &k) && errno == ENOENT)
-		hdr |= SYNFIN_FILTER_VALID;
+	/* A kept table may hold entries (and gain some from the programs
+	 * still attached) that have no bit here.
+	 */
+	hdr = (__u64)l << SYNFIN_FILTER_LOG2_SHIFT | (table_fresh ? SYNFIN_FILTER_VALID : 0);
 	return bpf_map_update_elem(filter_fd, &zero, &hdr, BPF_ANY);
+}
+
+/* MEMBARRIER_CMD_GLOBAL is a synchronize_rcu(), which waits for every BPF
+ * program run under way (they run under RCU). Not offered with nohz_full;
+ * with one CPU the kernel skips the wait, which only a realtime kernel
+ * (where a program can be preempted) makes unsafe.
+ */
+static int grace_period_works(void)
+{
+	long q = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	char rt = '0';
+	FILE *f;
+
+	if (q < 0 || !(q & MEMBARRIER_CMD_GLOBAL))
+		return 0;
+	f = fopen("/sys/kernel/realtime", "re");
+	if (f) {
+		if (fread(&rt, 1, 1, f) != 1)
+			rt = '0';
+		fclose(f);
+	}
+	return !(rt == '1' && sysconf(_SC_NPROCESSORS_ONLN) < 2);
+}
+
+static int grace_period(void)
+{
+	return syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) ? -1 : 0;
 }
 
 int ct_filter_open(struct ct_filter *f, int filter_fd)
@@ -62,6 +89,7 @@ int ct_filter_open(struct ct_filter *f, int filter_fd)
 		return -1;
 	}
 	f->w = m;
+	f->can_rebuild = grace_period_works();
 	return 0;
 }
 
@@ -102,31 +130,20 @@ static int spare(const struct ct_filter *f)
 	return !(ct_filter_header(f) & SYNFIN_FILTER_LIVE);
 }
 
-/* Waits until every BPF program run that began before has ended: they run
- * under RCU, and MEMBARRIER_CMD_GLOBAL is a synchronize_rcu(). Without
- * membarrier, a pause far longer than any program run.
- */
-static void grace_period(void)
-{
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
-		nanosleep(&ts, NULL);
-}
-
-void ct_filter_pass_begin(struct ct_filter *f)
+int ct_filter_pass_begin(struct ct_filter *f)
 {
 	__u64 *b = &f->w[1 + ((size_t)spare(f) << f->log2)];
 	size_t i, n = (size_t)1 << f->log2;
 
 	/* No reader is still on the spare (live before the last flip). */
-	grace_period();
+	if (!f->can_rebuild || grace_period())
+		return -1;
 	for (i = 0; i < n; i++)
 		__atomic_store_n(&b[i], 0, __ATOMIC_RELAXED);
 	/* An entry whose bit the clearing erased was being added: once the
 	 * programs that add it are done, the pass will find it.
 	 */
-	grace_period();
+	return grace_period();
 }
 
 void ct_filter_pass_key(struct ct_filter *f, const struct synfin_ct_key *k)

@@ -88,11 +88,10 @@ int ct_sweep_slice(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
 		cur->filter_pass = cur->filter &&
 			(!(ct_filter_header(cur->filter) & SYNFIN_FILTER_VALID) ||
 			 !cur->filter_last_ns ||
-			 now_ns - cur->filter_last_ns >= cur->filter_every_ns);
-		if (cur->filter_pass) {
-			ct_filter_pass_begin(cur->filter);
+			 now_ns - cur->filter_last_ns >= cur->filter_every_ns) &&
+			!ct_filter_pass_begin(cur->filter);
+		if (cur->filter_pass)
 			cur->filter_last_ns = now_ns;
-		}
 	}
 	keys = calloc(SWEEP_BATCH, sizeof(*keys));
 	dead = calloc(SWEEP_BATCH, sizeof(*dead));

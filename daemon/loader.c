@@ -27,7 +27,7 @@ struct synfin *synfin_load_sized(__u32 ct_entries)
 		errno = -err;
 		return NULL;
 	}
-	if (synfin_set_ct_size(skel, ct_entries) || synfin_load_opened(skel)) {
+	if (synfin_set_ct_size(skel, ct_entries) || synfin_load_opened(skel, 1)) {
 		err = errno;
 		synfin__destroy(skel);
 		errno = err;
@@ -47,13 +47,12 @@ int synfin_set_ct_size(struct synfin *skel, __u32 ct_entries)
 	return 0;
 }
 
-int synfin_load_opened(struct synfin *skel)
+int synfin_load_opened(struct synfin *skel, int table_fresh)
 {
 	int err = synfin__load(skel);
 
 	if (!err) {
-		if (!ct_filter_init(bpf_map__fd(skel->maps.ct_filter),
-				    bpf_map__fd(skel->maps.conntrack)))
+		if (!ct_filter_init(bpf_map__fd(skel->maps.ct_filter), table_fresh))
 			return 0;
 		err = -errno;
 		pr_err("Couldn't set up the connection table's filter: %s", strerror(errno));

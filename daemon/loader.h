@@ -13,10 +13,11 @@ struct synfin *synfin_load(void);
 struct synfin *synfin_load_sized(__u32 ct_entries);
 /* Sizes the connection table (and its filter) of an opened skeleton. */
 int synfin_set_ct_size(struct synfin *skel, __u32 ct_entries);
-/* Loads a skeleton already opened (and adjusted: sizes, reused maps).
- * Returns 0, or -1 with a logged reason and errno.
+/* Loads a skeleton already opened (and adjusted: sizes, reused maps);
+ * table_fresh: the connection table is new, not kept in pins. Returns 0,
+ * or -1 with a logged reason and errno.
  */
-int synfin_load_opened(struct synfin *skel);
+int synfin_load_opened(struct synfin *skel, int table_fresh);
 /* Defaults: MSS from the MTU, window scale 7, every option offered. */
 void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu);
 int synfin_set_cfg(struct synfin *skel, const struct synfin_cfg *cfg);

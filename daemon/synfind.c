@@ -641,7 +641,7 @@ int main(int argc, char **argv)
 		goto err_destroy;
 	}
 	d.pins_reused = n > 0;
-	if (synfin_load_opened(d.skel)) {
+	if (synfin_load_opened(d.skel, !d.pins_reused)) {
 		ret = errno == EPERM ? EXIT_USAGE : 1;
 		goto err_destroy;
 	}
@@ -657,6 +657,8 @@ int main(int argc, char **argv)
 	}
 	d.cursor.filter = &d.filter;
 	d.cursor.filter_every_ns = FILTER_REBUILD_S * NS_PER_S;
+	if (!d.filter.can_rebuild)
+		pr_warn("No RCU grace period from userspace here (membarrier, nohz_full?): the connection table's filter won't be rebuilt, and fills up as connections come and go");
 	d.started_ns = d.secret_ns = monotonic_ns();
 	cfd = control_open(d.conf.control_socket);
 	if (cfd < 0)

@@ -131,12 +131,11 @@ struct synfin_lpm6 {
 
 #define SYNFIN_MAX_PREFIXES 256
 
-/* Cookie secrets. The key for time counter c lives in slot c % 4: the
+/* Cookie secrets. The key for time counter c lives in slot c % 3: the
  * data path reads slots c and c - 1 while userspace writes slot c + 1, so
- * no reader ever sees a half-written key. Four, not three: a mask, not a
- * division, on the data path.
+ * no reader ever sees a half-written key.
  */
-#define SYNFIN_SECRET_SLOTS 4
+#define SYNFIN_SECRET_SLOTS 3
 struct synfin_secret {
 	__u64 k0;
 	__u64 k1;
@@ -158,7 +157,7 @@ struct synfin_secret {
  * ECN is not offered (as in Linux). The other 31 bits of TSval are the
  * upper half of the same hash.
  *
- * The SipHash message (key = slot[c % 4]), as bytes:
+ * The SipHash message (key = slot[c % 3]), as bytes:
  *   IPv4: saddr(4) daddr(4) sport(2) dport(2) isn(4) t(7), 23 bytes
  *   IPv6: saddr(16) daddr(16) sport(2) dport(2) isn(4) t(7), 47 bytes
  * addresses, ports and isn in network byte order, as on the wire of the

@@ -130,10 +130,12 @@ for i in $(seq $((REPEATS * 3))); do
 	"$BUILD/prog_bench" "$BUILD/bpf/bench_xdp.bpf.o" || fail "prog_bench"
 done | tee "$TB_TMP/prog.jsonl"
 
+# Kept beside the testbed's own directory, in case the report fails.
+mkdir -p /tmp/synfin-bench-last
+cp "$OUT" "$TB_TMP"/sweep.jsonl "$TB_TMP"/ctmap.jsonl "$TB_TMP"/prog.jsonl /tmp/synfin-bench-last/
 $PY tests/bench/report.py "$OUT" "$TB_TMP/sweep.jsonl" "$TB_TMP/ctmap.jsonl" "$TB_TMP/prog.jsonl" \
 	"$REPEATS" "$DUR" \
 	>"$TB_TMP/BENCHMARKS.md" || fail "report"
 cat "$TB_TMP/BENCHMARKS.md"
 cp "$TB_TMP/BENCHMARKS.md" BENCHMARKS.md
-cp "$OUT" "$TB_TMP/../synfin-bench-last.jsonl" 2>/dev/null
 echo "wrote BENCHMARKS.md"

@@ -121,8 +121,7 @@ print('- Kernel memory per tracked connection: **%.1f bytes** (`bytes_memlock` o
     mem / n, ct.get('bytes_memlock', 0), flt.get('bytes_memlock', 0), n))
 print()
 
-print('## Per-packet cost inside the programs
-')
+print('## Per-packet cost inside the programs\n')
 print('''`build/prog_bench` (tests/bench/prog_bench.c) runs each program 200,000
 times per round through BPF_PROG_TEST_RUN, on a fresh frame each time from
 a random source in 198.19.0.0/16, and takes the median of 9 rounds; it ran

@@ -447,7 +447,7 @@ static inline void fx_expect_unchanged(const struct fx_run *r)
 
 /* ---- reference cookies ---- */
 
-/* SipHash-2-4 over the message of include/synfin.h, under slot c % 4;
+/* SipHash-2-4 over the message of include/synfin.h, under slot c % 3;
  * low8 is the cookie's low byte, which t carries.
  */
 static inline uint64_t fx_ref_hash(const struct fx *fx, int ipv6,

@@ -183,6 +183,11 @@ grep -q 'XDP skb mode, pinned links updated in place' "$SYNFIND_LOG" ||
 syn1=$(ctl -j stats | jget counters.syn_seen)
 [ "$syn1" -ge "$((syn0 + 5))" ] || fail "counters not kept across the restart: $syn0 -> $syn1"
 info "ok: counters kept across the restart ($syn0 -> $syn1)"
+# The table's filter came back with the table, still trusted (VALID): a
+# fresh one over a kept table would not be, until a sweep pass.
+hdr=$(bpftool -j map lookup pinned "$TB_PIN/maps/ct_filter" key 0 0 0 0 | jget formatted.value)
+[ $((hdr & 2)) = 2 ] || fail "the table's filter is not trusted after the kept restart (header $hdr)"
+info "ok: the table's filter kept and trusted across the restart (header $hdr)"
 echo three >&8
 exec 8>&-
 wait $hold_pid || fail "held connection: $(cat "$TB_TMP/hold.out")"
