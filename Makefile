@@ -53,7 +53,7 @@ TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 
-.PHONY: all deps test test-unit test-bpf test-e2e demo bench clean
+.PHONY: all deps test test-unit test-bpf test-e2e demo bench profile clean
 
 all: $(BUILD)/synfind $(BUILD)/synfinctl $(AUX_BPF)
 
@@ -124,6 +124,10 @@ $(BUILD)/prog_bench: tests/bench/prog_bench.c $(LIB_OBJS) $(TESTLIB_OBJS) | $(BU
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Idaemon -Itests/lib $^ $(LDLIBS) -o $@
 
+$(BUILD)/jit_lines: tests/bench/jit_lines.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -lbpf -o $@
+
 $(BUILD)/sweep_bench: tests/bench/sweep_bench.c $(LIB_OBJS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Idaemon $^ $(LDLIBS) -o $@
@@ -156,6 +160,11 @@ test-e2e: all $(BUILD)/asan/synfind
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/benchctl $(BUILD)/sweep_bench $(BUILD)/prog_bench
 	$(Q)tests/bench/bench.sh $(BUILD)
+
+# Where xdp_synfin spends its time (perf, cpu-clock): no packets sent.
+profile: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/prog_bench $(BUILD)/jit_lines
+	$(Q)tests/bench/profile.sh $(BUILD)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -8,7 +8,7 @@
  *   restore: writing the frame and the tail call alone (xdp_tx).
  * Each frame is written afresh from a template by xdp_bench_restore, which
  * tail-calls the program under test; "restore" is that overhead, included
- * in every other figure.
+ * in every other figure. --pin PATH leaves xdp_synfin pinned there.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,8 +121,8 @@ int main(int argc, char **argv)
 	char err[128];
 	int synfin_fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: prog_bench BUILD/bpf/bench_xdp.bpf.o\n");
+	if (argc != 2 && !(argc == 4 && !strcmp(argv[2], "--pin"))) {
+		fprintf(stderr, "usage: prog_bench BUILD/bpf/bench_xdp.bpf.o [--pin PATH]\n");
 		return 2;
 	}
 	skel = synfin_load_sized(65536);
@@ -145,6 +145,13 @@ int main(int argc, char **argv)
 	b.tmpl_fd = bpf_map__fd(bpf_object__find_map_by_name(b.aux, "bench_tmpl"));
 	frame(syn, 0);
 	frame(ack, 1);
+	/* For tests/bench/profile.sh: the program outlives the run, so its
+	 * jited line info can map perf's samples to source lines.
+	 */
+	if (argc == 4 && bpf_obj_pin(synfin_fd, argv[3])) {
+		perror("prog_bench: pin");
+		return 1;
+	}
 
 	printf("{\"syn_ns\": %u, \"reflect_ns\": %u, \"forged_ack_ns\": %u, "
 	       "\"xdp_drop_ns\": %u, \"restore_ns\": %u}\n",

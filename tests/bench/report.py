@@ -138,6 +138,21 @@ for name, ours, bare, what in (('SYN, answered', 'syn_ns', 'reflect_ns', 'reflec
     diff = [p[ours] - p[bare] for p in progs]
     print('| %s | %s | %s (%s) | %s |' % (name, spread(prog(ours)), spread(prog(bare)), what, spread(diff)))
 print()
-# What was tried on the fast path, kept by hand beside this script.
+print('## Targets\n')
+def med(vals):
+    return statistics.median(vals) if vals else float('nan')
+kr = med(ratio_by_rep(s, k, 'synacks'))
+fr = med(ratio_by_rep(s, f, 'synacks'))
+dr = med(ratio_by_rep(runs('synfin', 'ack'), runs('xdp_drop', 'ack'), 'dropped'))
+failed = sum(x['legit_failed'] for x in s)
+okc = sum(x['legit_ok'] for x in s)
+print('| target | measured (median) | |')
+print('|---|---|---|')
+print('| SYN-ACKs at ≥ 4x the kernel\'s SYN-cookie rate | %.2fx | %s |' % (kr, 'met' if kr >= 4 else 'missed'))
+print('| SYN-ACKs at ≥ 0.9x the bare reflector\'s rate | %.2fx | %s |' % (fr, 'met' if fr >= 0.9 else 'missed'))
+print('| a real client completes 100%% of its connections during the unthrottled flood | %d ok, %d failed | %s |' % (okc, failed, 'met' if okc and not failed else 'missed'))
+print('| invalid ACKs dropped at ≥ 0.9x a bare XDP_DROP\'s rate | %.2fx | %s |' % (dr, 'met' if dr >= 0.9 else 'missed'))
+print()
+# Why, and what was tried on the fast path: kept by hand beside this script.
 print(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fast-path.md')).read())
 print('Run it again with `make bench` (BENCH_REPEATS and BENCH_SECONDS change the defaults of 3 and 5).')
