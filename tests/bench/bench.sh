@@ -55,10 +55,11 @@ server_down() {
 	esac
 }
 
-# run_case CASE TYPE REP [RATE]: one flood of DUR seconds (unthrottled, or
-# RATE frames a second) with a real client, where there is a real server.
+# run_case CASE TYPE REP [RATE [THREADS]]: one flood of DUR seconds
+# (unthrottled, or RATE frames a second; from THREADS generator threads, 1
+# by default) with a real client.
 run_case() {
-	local case=$1 type=$2 rep=$3 rate=${4:-0} b0 b1 s0=0 s1=0
+	local case=$1 type=$2 rep=$3 rate=${4:-0} threads=${5:-1} b0 b1 s0=0 s1=0
 	server_up "$case"
 	in_c "$BUILD/benchctl" "$BUILD/bpf/bench_xdp.bpf.o" xdp_count_synack "$VC" $((DUR + 2)) \
 		>"$TB_TMP/client.json" 2>&1 &
@@ -66,24 +67,23 @@ run_case() {
 	for i in $(seq 50); do grep -q ready "$TB_TMP/client.json" && break; sleep 0.1; done
 	[ "$case" = synfin ] && s0=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ack_cookie_invalid"])')
 	b0=$(busy_jiffies)
-	local lpid=
-	if [ "$case" = kernel ] || [ "$case" = synfin ]; then
-		in_c $PY tests/e2e/tcpcheck.py client --addr $IP4_S --count 100000 --duration "$DUR" \
-			--interval 0.02 --bytes 100 --timeout 2 >"$TB_TMP/legit.json" &
-		lpid=$!
-	else
-		echo '{"ok": 0, "failed": 0, "p50_ms": null, "p99_ms": null}' >"$TB_TMP/legit.json"
-	fi
+	# The same real client in every case, so every case carries its load;
+	# only kernel and synfin have a TCP server behind them for it.
+	in_c $PY tests/e2e/tcpcheck.py client --addr $IP4_S --count 100000 --duration "$DUR" \
+		--interval 0.02 --bytes 100 --timeout 2 >"$TB_TMP/legit.json" &
+	local lpid=$!
 	in_c "$BUILD/synfin-flood" --iface "$VC" --dst-mac "$SMAC" --dst $IP4_S:80 --src $SPOOF \
-		--type "$type" --rate "$rate" --duration "$DUR" --json >"$TB_TMP/flood.json" 2>"$TB_TMP/flood.err"
+		--type "$type" --rate "$rate" --threads "$threads" --duration "$DUR" --json \
+		>"$TB_TMP/flood.json" 2>"$TB_TMP/flood.err"
 	b1=$(busy_jiffies)
-	[ -n "$lpid" ] && wait $lpid
+	wait $lpid
 	[ "$case" = synfin ] && s1=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ack_cookie_invalid"])')
 	wait $cpid
 	server_down "$case"
-	$PY - "$case" "$type" "$rep" "$DUR" "$((b1 - b0))" "$((s1 - s0))" "$TB_TMP" "$rate" >>"$OUT" <<'PY'
+	$PY - "$case" "$type" "$rep" "$DUR" "$((b1 - b0))" "$((s1 - s0))" "$TB_TMP" "$rate" "$threads" \
+		>>"$OUT" <<'PY'
 import json, sys
-case, typ, rep, dur, busy, invalid, tmp, rate = sys.argv[1:]
+case, typ, rep, dur, busy, invalid, tmp, rate, threads = sys.argv[1:]
 flood = [json.loads(l) for l in open(tmp + '/flood.json') if l.strip()][-1]
 legit = json.loads(open(tmp + '/legit.json').read().strip().splitlines()[-1])
 client = json.loads(open(tmp + '/client.json').read().strip().splitlines()[-1])
@@ -92,13 +92,13 @@ if case in ('reflector', 'xdp_drop'):
     server = json.loads(open(tmp + '/server.json').read().strip().splitlines()[-1])
 sent = flood.get('total', 0)
 print(json.dumps({'case': case, 'type': typ, 'rep': int(rep), 'seconds': float(dur),
-    'rate': int(rate),
+    'rate': int(rate), 'threads': int(threads),
     'sent': sent, 'synacks': client['synacks'], 'busy_cpu_s': int(busy) / 100.0,
     'dropped': server.get('dropped', 0) if case == 'xdp_drop' else int(invalid),
     'legit_ok': legit['ok'], 'legit_failed': legit['failed'],
     'p50_ms': legit['p50_ms'], 'p99_ms': legit['p99_ms']}))
 PY
-	tail -1 "$OUT" | $PY -c 'import json,sys; r=json.load(sys.stdin); print("  %(case)-9s %(type)s rep %(rep)d rate %(rate)d: sent %(sent)d, SYN-ACKs back %(synacks)d, dropped %(dropped)d, CPU %(busy_cpu_s).2f s, client %(legit_ok)d ok %(legit_failed)d failed" % r)'
+	tail -1 "$OUT" | $PY -c 'import json,sys; r=json.load(sys.stdin); print("  %(case)-9s %(type)s rep %(rep)d rate %(rate)d threads %(threads)d: sent %(sent)d, SYN-ACKs back %(synacks)d, dropped %(dropped)d, CPU %(busy_cpu_s).2f s, client %(legit_ok)d ok %(legit_failed)d failed" % r)'
 }
 
 echo "synfin benchmark: $REPEATS repeats of $DUR s per case, interleaved"
@@ -112,6 +112,10 @@ for rep in $(seq "$REPEATS"); do
 	# Below saturation, where both can keep up: the real client's view.
 	for case in kernel synfin; do
 		run_case $case syn "$rep" "$FIXED_RATE"
+	done
+	# The strongest flood: a generator thread on every core.
+	for case in kernel synfin; do
+		run_case $case syn "$rep" 0 "$(nproc)"
 	done
 done
 

@@ -9,9 +9,13 @@ sweeps = [json.loads(l) for l in open(sweep_path) if l.strip()]
 maps = {m['name']: m for m in (json.loads(l) for l in open(maps_path) if l.strip())}
 progs = [json.loads(l) for l in open(prog_path) if l.strip()]
 
-def runs(case, typ, rate=0):
+def runs(case, typ, rate=0, threads=1):
     return sorted((r for r in rows if r['case'] == case and r['type'] == typ
-                   and r.get('rate', 0) == rate), key=lambda r: r['rep'])
+                   and r.get('rate', 0) == rate and r.get('threads', 1) == threads),
+                  key=lambda r: r['rep'])
+
+# The strongest flood: the most generator threads any run had.
+max_threads = max([r.get('threads', 1) for r in rows] or [1])
 
 def spread(vals, fmt='{:,.0f}'):
     if not vals:
@@ -59,16 +63,18 @@ print('''- One two-namespace veth testbed (tests/e2e/lib.sh); the generator is
 - CPU is the whole machine's busy time (/proc/stat) over the flood,
   generator included (it shares the 2 cores), per million SYNs sent.
 - A real client (tests/e2e/tcpcheck.py) connects every 20 ms during each
-  flood, sends 100 bytes, reads them back and closes.
+  flood, sends 100 bytes, reads them back and closes. It runs in every
+  case, so each carries its load, though only kernel and synfin have a
+  server behind them for it.
 - Ratios are taken within each repeat (same minute, same machine state),
   then their median and range. Figures are medians (min–max).
 ''' % (dur, repeats))
 
-def syn_table(cases, rate):
+def syn_table(cases, rate, threads=1):
     print('| case | SYNs sent/s | SYN-ACKs back/s | CPU s per M SYNs | client ok / failed | connect p50 / p99 ms |')
     print('|---|---|---|---|---|---|')
     for case in cases:
-        r = runs(case, 'syn', rate)
+        r = runs(case, 'syn', rate, threads)
         ok = sum(x['legit_ok'] for x in r)
         bad = sum(x['legit_failed'] for x in r)
         p50 = [x['p50_ms'] for x in r if x['p50_ms'] is not None]
@@ -96,16 +102,25 @@ for rate in fixed:
         [a['busy_cpu_s'] / b['busy_cpu_s'] for a, b in zip(runs('synfin', 'syn', rate), runs('kernel', 'syn', rate)) if b['busy_cpu_s']], '{:.2f}x'))
     print()
 
+if max_threads > 1:
+    print('## SYN flood from a generator thread on each of the %d cores: the strongest\n' % max_threads)
+    syn_table(('kernel', 'synfin'), 0, max_threads)
+    print('''Most of these frames never reach an XDP program: the server veth's queue
+overflows first, and the real client's SYNs are lost with them (hence the
+long tail: a lost SYN is resent after 1 s, then 3 s).
+''')
+
 print('## Invalid-ACK flood (random sequence and acknowledgement numbers)\n')
 print('| case | ACKs sent/s | dropped/s | CPU s per M ACKs | client ok / failed |')
 print('|---|---|---|---|---|')
 for case in ('synfin', 'xdp_drop'):
     r = runs(case, 'ack')
     cpu_m = [x['busy_cpu_s'] / (x['sent'] / 1e6) for x in r if x['sent']]
-    print('| %s | %s | %s | %s | %d / %d |' % (
+    client = ('%d / %d' % (sum(x['legit_ok'] for x in r), sum(x['legit_failed'] for x in r))
+              if case == 'synfin' else 'no TCP through it')
+    print('| %s | %s | %s | %s | %s |' % (
         'synfin (cookie check)' if case == 'synfin' else 'bare XDP_DROP', spread([per_s(x, 'sent') for x in r]),
-        spread([per_s(x, 'dropped') for x in r]), spread(cpu_m, '{:.2f}'),
-        sum(x['legit_ok'] for x in r), sum(x['legit_failed'] for x in r)))
+        spread([per_s(x, 'dropped') for x in r]), spread(cpu_m, '{:.2f}'), client))
 print()
 print('- synfin / XDP_DROP drop rate: **%s**' % spread(
     ratio_by_rep(runs('synfin', 'ack'), runs('xdp_drop', 'ack'), 'dropped'), '{:.2f}x'))
@@ -144,13 +159,14 @@ def med(vals):
 kr = med(ratio_by_rep(s, k, 'synacks'))
 fr = med(ratio_by_rep(s, f, 'synacks'))
 dr = med(ratio_by_rep(runs('synfin', 'ack'), runs('xdp_drop', 'ack'), 'dropped'))
-failed = sum(x['legit_failed'] for x in s)
-okc = sum(x['legit_ok'] for x in s)
+strongest = runs('synfin', 'syn', 0, max_threads)
+failed = sum(x['legit_failed'] for x in strongest)
+okc = sum(x['legit_ok'] for x in strongest)
 print('| target | measured (median) | |')
 print('|---|---|---|')
 print('| SYN-ACKs at ≥ 4x the kernel\'s SYN-cookie rate | %.2fx | %s |' % (kr, 'met' if kr >= 4 else 'missed'))
 print('| SYN-ACKs at ≥ 0.9x the bare reflector\'s rate | %.2fx | %s |' % (fr, 'met' if fr >= 0.9 else 'missed'))
-print('| a real client completes 100%% of its connections during the unthrottled flood | %d ok, %d failed | %s |' % (okc, failed, 'met' if okc and not failed else 'missed'))
+print('| a real client completes 100%% of its connections during the strongest flood (%d generator threads) | %d ok, %d failed | %s |' % (max_threads, okc, failed, 'met' if okc and not failed else 'missed'))
 print('| invalid ACKs dropped at ≥ 0.9x a bare XDP_DROP\'s rate | %.2fx | %s |' % (dr, 'met' if dr >= 0.9 else 'missed'))
 print()
 # Why, and what was tried on the fast path: kept by hand beside this script.
