@@ -4,6 +4,7 @@
 # on exit, also when a test fails or is interrupted.
 
 SF_ID=${SF_ID:-$$}
+TB_QUEUES=${TB_QUEUES:-1}	# queues of each veth (the benchmark: one per core)
 NS_S=sf-srv-$SF_ID
 NS_C=sf-cli-$SF_ID
 VS=sfs$SF_ID		# server side, where synfind attaches
@@ -50,7 +51,7 @@ tb_up() {
 	fi
 	mkdir -p "$TB_BPFFS" && mount -t bpf bpf "$TB_BPFFS" || fail "couldn't mount a bpffs"
 	ip netns add "$NS_S" && ip netns add "$NS_C" || fail "couldn't create namespaces"
-	ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C" ||
+	ip link add "$VS" netns "$NS_S" numtxqueues $TB_QUEUES numrxqueues $TB_QUEUES type veth peer name "$VC" netns "$NS_C" numtxqueues $TB_QUEUES numrxqueues $TB_QUEUES ||
 		fail "couldn't create veth pair"
 	in_s ip addr add $IP4_S/24 dev "$VS"
 	in_c ip addr add $IP4_C/24 dev "$VC"
