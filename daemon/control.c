@@ -161,6 +161,15 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 			       json_object_new_int64(d->expired_total));
 	json_object_object_add(o, "evicted_total", json_object_new_int64(d->evicted));
 	json_object_object_add(o, "resumed_from_pins", json_object_new_boolean(d->pins_reused));
+	json_object_object_add(o, "ct_filter_trusted",
+			       json_object_new_boolean(!!(ct_filter_header(&d->filter) &
+							  SYNFIN_FILTER_VALID)));
+	json_object_object_add(o, "ct_filter_rebuilds",
+			       json_object_new_int64(__atomic_load_n(&d->filter.rebuilds,
+								     __ATOMIC_RELAXED)));
+	json_object_object_add(o, "ct_filter_can_rebuild",
+			       json_object_new_boolean(d->filter.can_rebuild));
+	json_object_object_add(o, "ct_filter_fill", json_object_new_double(ct_filter_fill(&d->filter)));
 	return o;
 }
 

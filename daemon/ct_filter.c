@@ -105,6 +105,17 @@ __u64 ct_filter_header(const struct ct_filter *f)
 	return __atomic_load_n(&f->w[0], __ATOMIC_ACQUIRE);
 }
 
+double ct_filter_fill(const struct ct_filter *f)
+{
+	const __u64 *b = &f->w[1 + ((size_t)(ct_filter_header(f) & SYNFIN_FILTER_LIVE) << f->log2)];
+	size_t i, n = (size_t)1 << f->log2;
+	__u64 set = 0;
+
+	for (i = 0; i < n; i++)
+		set += __builtin_popcountll(__atomic_load_n(&b[i], __ATOMIC_RELAXED));
+	return (double)set / (64.0 * n);
+}
+
 static __u64 *word(const struct ct_filter *f, int buf, __u64 h)
 {
 	return &f->w[1 + ((size_t)buf << f->log2) + ((h >> 6) & ((1ull << f->log2) - 1))];
@@ -159,4 +170,6 @@ void ct_filter_pass_end(struct ct_filter *f)
 
 	hdr = (hdr & ~SYNFIN_FILTER_LIVE) | (__u64)spare(f) | SYNFIN_FILTER_VALID;
 	__atomic_store_n(&f->w[0], hdr, __ATOMIC_SEQ_CST);
+	/* The metrics thread reads it. */
+	__atomic_fetch_add(&f->rebuilds, 1, __ATOMIC_RELAXED);
 }

@@ -16,6 +16,7 @@ struct ct_filter {
 	 * right, as bits are only ever added, but it fills up.
 	 */
 	int can_rebuild;
+	__u64 rebuilds;		/* passes that made a rebuilt buffer live */
 };
 
 /* After load: a fresh filter gets its header, trusted only over a table
@@ -33,6 +34,10 @@ void ct_filter_add(struct ct_filter *f, const struct synfin_ct_key *k);
 int ct_filter_test(const struct ct_filter *f, int buf, const struct synfin_ct_key *k);
 /* The header word. */
 __u64 ct_filter_header(const struct ct_filter *f);
+/* The share of the live buffer's bits that are set (a tuple not in the
+ * table is looked up anyway with about this probability).
+ */
+double ct_filter_fill(const struct ct_filter *f);
 
 /* A rebuild, along a sweep pass: begin clears the spare buffer (0, or -1
  * when it can't: no rebuild then), key sets the bit of an entry the pass

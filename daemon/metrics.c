@@ -21,6 +21,7 @@
 #include "ct_format.h"
 #include "ct_walk.h"
 #include "metrics.h"
+#include "ct_filter.h"
 
 #define METRICS_PATH "/metrics"
 #define METRICS_CTYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -216,6 +217,18 @@ char *metrics_render(const struct metrics_source *src)
 			   "seconds since the newest cookie secret was written");
 		fprintf(f, "synfin_secret_age_seconds %.3f\n",
 			now > t ? (now - t) / 1e9 : 0.0);
+	}
+	if (src->filter) {
+		put_gauge(f, "synfin_ct_filter_trusted",
+			  "1 when the table's filter spares lookups, 0 while it is rebuilt from a kept table",
+			  !!(ct_filter_header(src->filter) & SYNFIN_FILTER_VALID));
+		put_header(f, "synfin_ct_filter_fill_ratio", "gauge",
+			   "share of the filter's bits set: about the share of unknown tuples looked up anyway");
+		fprintf(f, "synfin_ct_filter_fill_ratio %.4f\n", ct_filter_fill(src->filter));
+		put_header(f, "synfin_ct_filter_rebuilds_total", "counter",
+			   "times synfind rebuilt the filter along a sweep pass");
+		fprintf(f, "synfin_ct_filter_rebuilds_total %llu\n",
+			(unsigned long long)__atomic_load_n(&src->filter->rebuilds, __ATOMIC_RELAXED));
 	}
 	if (ferror(f)) {
 		fclose(f);

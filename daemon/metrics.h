@@ -23,8 +23,11 @@ struct metrics_source {
 	 * synfin_secret_age_seconds out.
 	 */
 	const __u64 *secret_ns;
+	/* The table's filter, mapped; NULL leaves its gauges out. */
+	const struct ct_filter *filter;
 };
 
+struct ct_filter;
 struct metrics;
 
 /* Serves GET /metrics on listen, "ADDR:PORT" ("127.0.0.1:9469",

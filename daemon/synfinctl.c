@@ -157,6 +157,20 @@ static long long geti(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
+static double getd(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+}
+
+static int getb(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
 static const char *gets_(json_object *o, const char *key)
 {
 	json_object *v;
@@ -200,6 +214,10 @@ static int cmd_status(int argc, char **argv)
 	       geti(r, "ct_size") ? 100.0 * geti(r, "ct_entries") / geti(r, "ct_size") : 0.0,
 	       geti(r, "expired_total"), geti(r, "evicted_total"), geti(r, "last_sweep_us"));
 	printf("  cookie secret     %lld s old\n", geti(r, "secret_age_ms") / 1000);
+	printf("  table filter      %s, %.2f%% of bits set, rebuilt %lld times%s\n",
+	       getb(r, "ct_filter_trusted") ? "trusted" : "not trusted yet (every segment looks up the table)",
+	       100.0 * getd(r, "ct_filter_fill"), geti(r, "ct_filter_rebuilds"),
+	       getb(r, "ct_filter_can_rebuild") ? "" : " (can't be rebuilt here: no membarrier)");
 	json_object_put(r);
 	return 0;
 }
@@ -431,7 +449,7 @@ static const struct cmd {
 	const char *args;
 	const char *help;
 } cmds[] = {
-	{ "status", cmd_status, "", "interfaces, programs, ports, table fill, secret age" },
+	{ "status", cmd_status, "", "interfaces, programs, ports, table and filter fill, secret age" },
 	{ "stats", cmd_stats, "[--interval S [--count N]]", "counters: totals, or rates every S seconds" },
 	{ "conns", cmd_conns, "[--state STATE] [--port P] [--limit N]", "the connection table" },
 	{ "ports", cmd_ports, "[list | set SPEC | add SPEC | del SPEC]", "protected ports, changed at run time" },

@@ -677,6 +677,7 @@ int main(int argc, char **argv)
 			.ct_size = d.ct_size,
 			.started_ns = d.started_ns,
 			.secret_ns = &d.secret_ns,
+			.filter = &d.filter,
 		};
 
 		mx = metrics_start(d.conf.metrics_listen, &ms);

@@ -86,6 +86,8 @@ grep -q "^synfin_synack_sent_total $(ctl -j stats | jget counters.synack_sent)\$
 	fail "metrics: $(grep synack_sent "$TB_TMP/metrics")"
 grep -q '^synfin_conntrack_state{state="TIME-WAIT"} ' "$TB_TMP/metrics" || fail "no state gauge"
 grep -q '^# HELP synfin_syn_seen_total SYNs to protected ports$' "$TB_TMP/metrics" || fail "no HELP"
+grep -q '^synfin_ct_filter_trusted 1$' "$TB_TMP/metrics" || fail "table filter not trusted on a new table"
+grep -q '^synfin_ct_filter_fill_ratio ' "$TB_TMP/metrics" || fail "no table filter fill gauge"
 info "ok: metrics ($(grep -c '^synfin_' "$TB_TMP/metrics") samples)"
 out=$(in_s "$BUILD/synfind" --iface "$VS" --ports 80 --metrics localhost:x 2>&1); rc=$?
 expect_eq "bad --metrics: exit" "$rc" 2
@@ -215,5 +217,14 @@ for i in $(seq 40); do
 done
 expect_ge "entries the LRU evicted" "$(ctl -j status | jget evicted_total)" 1
 grep -q 'The connection table is full' "$SYNFIND_LOG" || fail "no warning about the full table"
+# A pass over 1024 entries is one sweep slice: the filter is rebuilt
+# within a second, from what the table holds now.
+for i in $(seq 40); do
+	[ "$(ctl -j status | jget ct_filter_rebuilds)" -ge 1 ] && break
+	sleep 0.25
+done
+expect_ge "table filter rebuilds" "$(ctl -j status | jget ct_filter_rebuilds)" 1
+expect_eq "table filter trusted" "$(ctl -j status | jget ct_filter_trusted)" True
+ctl status | grep -q "table filter      trusted, " || fail "status: $(ctl status)"
 synfind_stop
 echo "PASS"

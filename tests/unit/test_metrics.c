@@ -23,6 +23,7 @@
 #include "expiry.h"
 #include "ct_format.h"
 #include "metrics.h"
+#include "ct_filter.h"
 
 #define CT_MAX 4096
 #define S_NS 1000000000ull
@@ -249,6 +250,43 @@ static void optional_fields(void **state)
 	assert_null(strstr(out, "synfin_secret_age_seconds"));
 	assert_true(has_line(out, "synfin_conntrack_size 4096"));
 	free(out);
+}
+
+/* The table filter's gauges, from a filter map of one word per buffer: its
+ * fill is that word's share of set bits, exactly.
+ */
+static void renders_filter_gauges(void **state)
+{
+	struct metrics_source src = source();
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	struct synfin_ct_key k = { .family = 4, .lport = htons(80) };
+	struct ct_filter f;
+	char want[64], *out;
+	int fd, i, set;
+
+	(void)state;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_filter", sizeof(__u32), sizeof(__u64),
+			    synfin_filter_entries(8), &opts);
+	assert_true(fd >= 0);
+	assert_int_equal(ct_filter_init(fd, 1), 0);
+	assert_int_equal(ct_filter_open(&f, fd), 0);
+	assert_int_equal(f.log2, 0);
+	for (i = 0; i < 5; i++) {
+		k.rport = htons(40000 + i);
+		ct_filter_add(&f, &k);
+	}
+	set = __builtin_popcountll(f.w[1 + (ct_filter_header(&f) & SYNFIN_FILTER_LIVE)]);
+	assert_true(set >= 1 && set <= 5);
+	src.filter = &f;
+	out = metrics_render(&src);
+	assert_non_null(out);
+	assert_true(has_line(out, "synfin_ct_filter_trusted 1"));
+	snprintf(want, sizeof(want), "synfin_ct_filter_fill_ratio %.4f", set / 64.0);
+	assert_true(has_line(out, want));
+	assert_true(has_line(out, "synfin_ct_filter_rebuilds_total 0"));
+	free(out);
+	ct_filter_close(&f);
+	close(fd);
 }
 
 static void render_fails_on_bad_map(void **state)
@@ -568,6 +606,7 @@ int main(void)
 		cmocka_unit_test(renders_gauges),
 		cmocka_unit_test(secret_age_follows_rotation),
 		cmocka_unit_test(optional_fields),
+		cmocka_unit_test(renders_filter_gauges),
 		cmocka_unit_test(render_fails_on_bad_map),
 		cmocka_unit_test_teardown(serves_metrics, teardown_ct_extra),
 		cmocka_unit_test(serves_ipv6),
