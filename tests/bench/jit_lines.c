@@ -60,6 +60,13 @@ int main(int argc, char **argv)
 		perror("jit_lines");
 		return 1;
 	}
+	/* Without the right to see kernel addresses (kptr_restrict), they
+	 * come back as 0: every line would map to offset 0.
+	 */
+	if (!ks[0]) {
+		fprintf(stderr, "jit_lines: the kernel hides the JIT's addresses (kernel.kptr_restrict?)\n");
+		return 1;
+	}
 	/* The main function's lines, as offsets from its start (ks[0]);
 	 * subprograms (bpf_loop callbacks) are symbols of their own in perf.
 	 */

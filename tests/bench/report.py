@@ -29,6 +29,15 @@ def med(vals):
 def per_s(r, key):
     return r[key] / r['seconds']
 
+def ratio_by_rep_of(a, b, fn):
+    """fn(run of a) / fn(run of b), repeat by repeat."""
+    bb = {r['rep']: r for r in b}
+    return [fn(r) / fn(bb[r['rep']]) for r in a
+            if r['rep'] in bb and fn(bb[r['rep']]) > 0]
+
+def cpu_per_m(r):
+    return r['busy_cpu_s'] / (r['sent'] / 1e6) if r['sent'] else 0
+
 def ratio_by_rep(a, b, key):
     bb = {r['rep']: r for r in b}
     out = []
@@ -60,12 +69,13 @@ print('''- One two-namespace veth testbed (tests/e2e/lib.sh), each veth with a q
   XDP responder here).
 - SYN-ACKs are counted where they arrive back, by an XDP program on the
   client veth that drops them (SYN-ACKs for the spoofed sources only).
-- The flood and the real client share one veth queue each way: when the
-  generator fills it, the client's own segments are lost with the flood's,
-  which is what its latency under an unthrottled flood shows. A second run
-  at a fixed rate shows the client's view when the server keeps up.
+- The flood and the real client share the server veth's queues (the
+  client's flow hashes onto one of them): when the generator fills a queue,
+  the client's own segments are lost with the flood's, which is what its
+  latency under an unthrottled flood shows. A second run at a fixed rate
+  shows the client's view when the server keeps up.
 - CPU is the whole machine's busy time (/proc/stat) over the flood,
-  generator included (it shares the 2 cores), per million SYNs sent.
+  generator included (it shares the %d cores), per million SYNs sent.
 - A real client (tests/e2e/tcpcheck.py) connects every 20 ms during each
   flood (one connection at a time, each given 10 s: the kernel resends a
   lost SYN after 1, 3 and 7 s), sends 100 bytes, reads them back and
@@ -74,7 +84,7 @@ print('''- One two-namespace veth testbed (tests/e2e/lib.sh), each veth with a q
   server behind them for it.
 - Ratios are taken within each repeat (same minute, same machine state),
   then their median and range. Figures are medians (min–max).
-''' % (dur, repeats))
+''' % (dur, repeats, ncpu))
 
 def syn_table(cases, rate, threads=1):
     print('| case | SYNs sent/s | SYN-ACKs back/s | CPU s per M SYNs | client ok / failed | connect p50 / p99 ms |')
@@ -105,7 +115,7 @@ for rate in fixed:
     print('## SYN flood at %s SYNs/s, where both keep up\n' % '{:,}'.format(rate))
     syn_table(('kernel', 'synfin'), rate)
     print('- synfin / kernel CPU per million SYNs: **%s**' % spread(
-        [a['busy_cpu_s'] / b['busy_cpu_s'] for a, b in zip(runs('synfin', 'syn', rate), runs('kernel', 'syn', rate)) if b['busy_cpu_s']], '{:.2f}x'))
+        ratio_by_rep_of(runs('synfin', 'syn', rate), runs('kernel', 'syn', rate), cpu_per_m), '{:.2f}x'))
     print()
 
 if max_threads > 1:
@@ -137,7 +147,7 @@ print()
 
 print('## Connection table\n')
 cpu_s = [x['cpu_s'] for x in sweeps]
-rebuilt = all(x.get('filter_rebuilt') for x in sweeps)
+rebuilt = bool(sweeps) and all(x.get('filter_rebuilt') for x in sweeps)
 print('- Expiry sweep of a full 1,000,000-entry table (batched lookups and deletes, a quarter expired%s): **%s s of CPU** per sweep (%d fills; tests/bench/sweep_bench.c).' % (
     ', the table filter rebuilt along the pass' if rebuilt else '', spread(cpu_s, '{:.3f}'), len(sweeps)))
 ct, flt = maps.get('conntrack', {}), maps.get('ct_filter', {})

@@ -1449,8 +1449,9 @@ static void test_filter_gates_lookup(void **state)
 	conn_start(fx, &c, 0);
 	conn_key(&c, &k);
 	/* The spare buffer, cleared, made live: no bit for the entry. */
-	ct_filter_pass_begin(&fx->filter);
 	hdr = ct_filter_header(&fx->filter) ^ SYNFIN_FILTER_LIVE;
+	memset(&fx->filter.w[1 + ((hdr & SYNFIN_FILTER_LIVE) << fx->filter.log2)], 0,
+	       sizeof(__u64) << fx->filter.log2);
 	filter_header_put(fx, hdr);
 	assert_false(ct_filter_test(&fx->filter, hdr & SYNFIN_FILTER_LIVE, &k));
 	client_send(fx, &c, DATA, c.u, c.w, 10, FX_XDP_DROP, &r);
@@ -1483,24 +1484,25 @@ static void test_filter_rebuilt_by_sweep(void **state)
 	struct expiry_stats st;
 	struct conn a, b;
 	static struct fx_run r;
-	__u64 h0, h1, ha, hb;
+	__u64 h0, h1, ha, hb, later;
 	int live;
 
 	if (!fx->filter.can_rebuild)
 		skip();
 	conn_start(fx, &b, 1);
 	conn_key(&b, &kb);
-	/* a: a TIME-WAIT long over. */
+	/* a: a TIME-WAIT entry, over by the time of the sweep (now + 2 min). */
 	conn_init(&a, 0);
 	conn_key(&a, &ka);
 	memset(&e, 0, sizeof(e));
 	e.state = SF_TCP_TIME_WAIT;
-	e.last_ns = 1;
+	e.last_ns = monotonic_ns();
 	fx_ct_put(fx, &ka, &e);
 
 	h0 = ct_filter_header(&fx->filter);
 	expiry_policy_default(&pol, 60000);
-	assert_int_equal(ct_sweep_slice(fd, &pol, monotonic_ns(), ~0u, &cur, &st), 1);
+	later = monotonic_ns() + 120 * 1000000000ull;
+	assert_int_equal(ct_sweep_slice(fd, &pol, later, ~0u, &cur, &st), 1);
 	assert_int_equal(st.removed_time_wait, 1);
 	h1 = ct_filter_header(&fx->filter);
 	assert_true((h0 ^ h1) == SYNFIN_FILTER_LIVE);
@@ -1517,7 +1519,7 @@ static void test_filter_rebuilt_by_sweep(void **state)
 
 	/* Too soon for another rebuild: the header stays. */
 	cur.filter_every_ns = 60 * 1000000000ull;
-	assert_int_equal(ct_sweep_slice(fd, &pol, monotonic_ns(), ~0u, &cur, &st), 1);
+	assert_int_equal(ct_sweep_slice(fd, &pol, later + 1, ~0u, &cur, &st), 1);
 	assert_true(ct_filter_header(&fx->filter) == h1);
 }
 
