@@ -28,8 +28,7 @@ static __always_inline int ct_filter_maybe(const struct synfin_ct_key *k)
 		return 1;
 	l = (hv >> SYNFIN_FILTER_LOG2_SHIFT) & 31;
 	h = synfin_filter_hash(k);
-	w = ct_filter_word(1 + ((__u32)(hv & SYNFIN_FILTER_LIVE) << l) +
-			   ((__u32)(h >> 6) & ((1u << l) - 1)));
+	w = ct_filter_word(synfin_filter_word(l, hv & SYNFIN_FILTER_LIVE, h));
 	if (!w)
 		return 1;
 	return (*w >> (h & 63)) & 1;
@@ -39,18 +38,17 @@ static __always_inline int ct_filter_maybe(const struct synfin_ct_key *k)
 static __always_inline void ct_filter_add(const struct synfin_ct_key *k)
 {
 	__u64 *hdr = ct_filter_word(0), *w, h, bit;
-	__u32 l, i;
+	__u32 l;
 
 	if (!hdr)
 		return;
 	l = (*hdr >> SYNFIN_FILTER_LOG2_SHIFT) & 31;
 	h = synfin_filter_hash(k);
 	bit = 1ULL << (h & 63);
-	i = 1 + ((__u32)(h >> 6) & ((1u << l) - 1));
-	w = ct_filter_word(i);
+	w = ct_filter_word(synfin_filter_word(l, 0, h));
 	if (w)
 		__sync_fetch_and_or(w, bit);
-	w = ct_filter_word(i + (1u << l));
+	w = ct_filter_word(synfin_filter_word(l, 1, h));
 	if (w)
 		__sync_fetch_and_or(w, bit);
 }

@@ -105,20 +105,20 @@ __u64 ct_filter_header(const struct ct_filter *f)
 	return __atomic_load_n(&f->w[0], __ATOMIC_ACQUIRE);
 }
 
+static __u64 *word(const struct ct_filter *f, int buf, __u64 h)
+{
+	return &f->w[synfin_filter_word(f->log2, buf, h)];
+}
+
 double ct_filter_fill(const struct ct_filter *f)
 {
-	const __u64 *b = &f->w[1 + ((size_t)(ct_filter_header(f) & SYNFIN_FILTER_LIVE) << f->log2)];
+	const __u64 *b = word(f, ct_filter_header(f) & SYNFIN_FILTER_LIVE, 0);
 	size_t i, n = (size_t)1 << f->log2;
 	__u64 set = 0;
 
 	for (i = 0; i < n; i++)
 		set += __builtin_popcountll(__atomic_load_n(&b[i], __ATOMIC_RELAXED));
 	return (double)set / (64.0 * n);
-}
-
-static __u64 *word(const struct ct_filter *f, int buf, __u64 h)
-{
-	return &f->w[1 + ((size_t)buf << f->log2) + ((h >> 6) & ((1ull << f->log2) - 1))];
 }
 
 void ct_filter_add(struct ct_filter *f, const struct synfin_ct_key *k)
@@ -143,7 +143,7 @@ static int spare(const struct ct_filter *f)
 
 int ct_filter_pass_begin(struct ct_filter *f)
 {
-	__u64 *b = &f->w[1 + ((size_t)spare(f) << f->log2)];
+	__u64 *b = word(f, spare(f), 0);
 	size_t i, n = (size_t)1 << f->log2;
 
 	/* No reader is still on the spare (live before the last flip). */

@@ -316,6 +316,14 @@ static inline __u32 synfin_filter_entries(__u32 ct_entries)
 	return 1 + (2u << synfin_filter_log2(ct_entries));
 }
 
+/* The map index of the word that holds hash h's bit in buffer buf (0 or
+ * 1) of a filter of 2^log2 words a buffer; h's bits 0-5 are the bit.
+ */
+static inline __u32 synfin_filter_word(__u32 log2, __u32 buf, __u64 h)
+{
+	return 1 + (buf << log2) + ((__u32)(h >> 6) & ((1u << log2) - 1));
+}
+
 /* A tuple's bit: bits 0-5 the bit in its word, the rest the word. */
 static inline __u64 synfin_filter_hash(const struct synfin_ct_key *k)
 {

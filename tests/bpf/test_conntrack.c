@@ -1450,8 +1450,8 @@ static void test_filter_gates_lookup(void **state)
 	conn_key(&c, &k);
 	/* The spare buffer, cleared, made live: no bit for the entry. */
 	hdr = ct_filter_header(&fx->filter) ^ SYNFIN_FILTER_LIVE;
-	memset(&fx->filter.w[1 + ((hdr & SYNFIN_FILTER_LIVE) << fx->filter.log2)], 0,
-	       sizeof(__u64) << fx->filter.log2);
+	memset(&fx->filter.w[synfin_filter_word(fx->filter.log2, hdr & SYNFIN_FILTER_LIVE, 0)],
+	       0, sizeof(__u64) << fx->filter.log2);
 	filter_header_put(fx, hdr);
 	assert_false(ct_filter_test(&fx->filter, hdr & SYNFIN_FILTER_LIVE, &k));
 	client_send(fx, &c, DATA, c.u, c.w, 10, FX_XDP_DROP, &r);

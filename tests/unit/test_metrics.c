@@ -275,7 +275,7 @@ static void renders_filter_gauges(void **state)
 		k.rport = htons(40000 + i);
 		ct_filter_add(&f, &k);
 	}
-	set = __builtin_popcountll(f.w[1 + (ct_filter_header(&f) & SYNFIN_FILTER_LIVE)]);
+	set = __builtin_popcountll(f.w[synfin_filter_word(0, ct_filter_header(&f) & SYNFIN_FILTER_LIVE, 0)]);
 	assert_true(set >= 1 && set <= 5);
 	src.filter = &f;
 	out = metrics_render(&src);
