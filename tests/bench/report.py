@@ -39,13 +39,8 @@ def cpu_per_m(r):
     return r['busy_cpu_s'] / (r['sent'] / 1e6) if r['sent'] else 0
 
 def ratio_by_rep(a, b, key):
-    bb = {r['rep']: r for r in b}
-    out = []
-    for r in a:
-        o = bb.get(r['rep'])
-        if o and per_s(o, key) > 0:
-            out.append(per_s(r, key) / per_s(o, key))
-    return out
+    """Per-second rates of key, a over b, repeat by repeat."""
+    return ratio_by_rep_of(a, b, lambda r: per_s(r, key))
 
 cpu = open('/proc/cpuinfo').read()
 model = next((l.split(':', 1)[1].strip() for l in cpu.splitlines()

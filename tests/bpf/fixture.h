@@ -260,11 +260,12 @@ static inline int fx_reset(struct fx *fx)
 		return -1;
 	if (fx_ct_clear(fx))
 		return -1;
-	/* And its filter, as a new table's: both buffers empty, trusted. */
-	memset(&fx->filter.w[1], 0, sizeof(__u64) << (fx->filter.log2 + 1));
-	__atomic_store_n(&fx->filter.w[0],
-			 (__u64)fx->filter.log2 << SYNFIN_FILTER_LOG2_SHIFT | SYNFIN_FILTER_VALID,
-			 __ATOMIC_SEQ_CST);
+	/* And its filter, as a new table's: both buffers empty, the header
+	 * as synfind's load writes it.
+	 */
+	memset(fx->filter.w, 0, (1 + (2ul << fx->filter.log2)) * sizeof(__u64));
+	if (ct_filter_init(bpf_map__fd(fx->skel->maps.ct_filter), 1))
+		return -1;
 	if (fx_budget_set(fx->skel->maps.event_budget, 0) ||
 	    fx_budget_set(fx->skel->maps.adopt_budget_map, 0))
 		return -1;
