@@ -79,7 +79,12 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 		count(SYNFIN_C_HANDOFF_FAILED);
 		return TC_ACT_SHOT;
 	}
-	count(SYNFIN_C_CONN_HANDED);
+	/* A segment handed over again may race its connection's first ACK
+	 * (both reach TC before TCP sees either, as in a GRO batch): the kernel
+	 * then feeds it to the first one's socket. Not a second connection.
+	 */
+	if (!(m->flags & SYNFIN_META_AGAIN))
+		count(SYNFIN_C_CONN_HANDED);
 	return TC_ACT_NEXT;
 }
 

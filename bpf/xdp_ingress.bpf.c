@@ -472,8 +472,10 @@ static __always_inline int handle_segment(struct xdp_md *ctx,
 			/* With the local socket gone, the kernel would only RST. */
 			return local_gone ? XDP_DROP : XDP_PASS;
 		}
-		if (again)
+		if (again) {
+			m.flags |= SYNFIN_META_AGAIN;
 			return cookie_ack_pass(ctx, &m, SYNFIN_C_ACK_COOKIE_AGAIN);
+		}
 		/* Late segments after the local socket closed: absorbed. */
 		if (local_gone)
 			return XDP_DROP;

@@ -24,7 +24,8 @@
 	X(ACK_COOKIE_INVALID, "ack_cookie_invalid",                            \
 	  "ACKs with a bad, stale or forged cookie, dropped")                  \
 	X(CONN_HANDED, "conn_handed",                                          \
-	  "cookie ACKs handed to a listening socket (TC)")                     \
+	  "valid cookie ACKs handed to a listening socket (TC); segments "     \
+	  "handed over again are in ack_cookie_again")                         \
 	X(HANDOFF_NO_LISTENER, "handoff_no_listener",                          \
 	  "cookie ACKs with no listener, passed to the kernel (TC)")           \
 	X(HANDOFF_FAILED, "handoff_failed",                                    \
@@ -198,6 +199,8 @@ enum synfin_meta_flags {
 	SYNFIN_META_TS = 1 << 1,
 	SYNFIN_META_ECN = 1 << 2,
 	SYNFIN_META_WSCALE = 1 << 3,
+	/* Handed over again (ack_cookie_again): not a new connection. */
+	SYNFIN_META_AGAIN = 1 << 4,
 };
 
 struct synfin_meta {

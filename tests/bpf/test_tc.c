@@ -214,9 +214,11 @@ static int live_attach(struct fx *fx, struct live *l)
 	return l->link < 0 ? -1 : 0;
 }
 
-/* One live XDP run of a cookie ACK built for the current counter. */
-static void live_run(struct fx *fx, const struct ack_case *a,
-		     __u64 before[SYNFIN_C__MAX], __u64 after[SYNFIN_C__MAX])
+/* One live XDP run of a cookie ACK built for the current counter, the
+ * frame sent @repeat times in one batch.
+ */
+static void live_run_n(struct fx *fx, const struct ack_case *a, int repeat,
+		       __u64 before[SYNFIN_C__MAX], __u64 after[SYNFIN_C__MAX])
 {
 	uint8_t in[FX_BUF];
 	int attempt;
@@ -228,7 +230,7 @@ static void live_run(struct fx *fx, const struct ack_case *a,
 
 		opts.data_in = in;
 		opts.data_size_in = (__u32)len;
-		opts.repeat = 1;
+		opts.repeat = (__u32)repeat;
 		opts.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
 		fx_counters(fx, before);
 		if (bpf_prog_test_run_opts(fx->xdp_fd, &opts))
@@ -240,6 +242,12 @@ static void live_run(struct fx *fx, const struct ack_case *a,
 		assert_int_equal(fx_ct_clear(fx), 0);
 	}
 	fail_msg("the cookie time counter kept changing during the runs");
+}
+
+static void live_run(struct fx *fx, const struct ack_case *a,
+		     __u64 before[SYNFIN_C__MAX], __u64 after[SYNFIN_C__MAX])
+{
+	live_run_n(fx, a, 1, before, after);
 }
 
 static void delta_check(const __u64 before[SYNFIN_C__MAX],
@@ -334,6 +342,36 @@ static void test_live_handoff_no_options(void **state)
 	assert_true(ti.tcpi_snd_mss <= 536);
 }
 
+/* The ACK twice in one batch: the stack receives the batch as a list, so
+ * TC sees the second copy (handed over again) before TCP has made the
+ * first one's socket. One connection, counted once; the copy goes to it.
+ */
+static void test_live_handoff_again_in_batch(void **state)
+{
+	struct fx *fx = *state;
+	__u64 before[SYNFIN_C__MAX], after[SYNFIN_C__MAX];
+	struct ack_case a;
+	struct live l;
+	int fd;
+
+	if (live_attach(fx, &l))
+		skip();
+	ack_case_init(&a, "198.18.0.1", "198.18.0.2", LISTEN_PORT);
+	memset(a.ack.dst_mac, 0, 6);
+	a.ack.sport = 40002;
+	live_run_n(fx, &a, 2, before, after);
+	close(l.link);
+	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
+		D(ACK_COOKIE_VALID, 1), D(ACK_COOKIE_AGAIN, 1),
+		D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1), D(CONN_HANDED, 1) });
+
+	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK);
+	if (fd < 0)
+		fail_msg("no connection to accept: %s", strerror(errno));
+	close(fd);
+	expect_nothing_accepted();
+}
+
 static void test_live_no_listener(void **state)
 {
 	struct fx *fx = *state;
@@ -362,6 +400,7 @@ int main(void)
 		T(test_tc_other_segments),
 		T(test_live_handoff),
 		T(test_live_handoff_no_options),
+		T(test_live_handoff_again_in_batch),
 		T(test_live_no_listener),
 #undef T
 	};
