@@ -71,13 +71,20 @@ in_c $PY tests/e2e/tcpcheck.py client --addr $IP4_S --count 1000000 --duration $
 	--interval 0.01 --bytes 200 --timeout 2 >"$TB_TMP/client.json" &
 client_pid=$!
 TB_PIDS+=($client_pid)
-ctl -j stats --interval 1 --count $DURATION | $PY -c '
-import json, sys
+# In the background, waited for: a trapped Ctrl-C ends `wait` at once, but
+# not a foreground pipeline whose commands exit by themselves.
+(ctl -j stats --interval 1 --count $DURATION | $PY -c '
+import json, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)	# the trap below ends us
 for i, line in enumerate(sys.stdin, 1):
-    r = json.loads(line)["rates"]
+    r = json.loads(line).get("rates")
+    if r is None:	# synfind went away: synfinctl says why on stderr
+        break
     print("  t=%2ds  SYNs/s %9.0f  SYN-ACKs/s %9.0f  cookie ACKs/s %6.0f  connections/s %6.0f  dropped/s %6.0f"
           % (i, r["syn_received"], r["synack_sent"], r["ack_cookie_valid"], r["conn_established"],
-             r["dropped"]), flush=True)'
+             r["dropped"]), flush=True)') &
+TB_PIDS+=($!)
+wait $!
 wait $client_pid
 wait $flood_pid
 ctl -j stats >"$TB_TMP/stats.json"

@@ -31,7 +31,8 @@ in_c() { ip netns exec "$NS_C" "$@"; }
 
 tb_down() {
 	local p
-	for p in "${TB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	# A subshell's commands too (the demo's rate pipeline).
+	for p in "${TB_PIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
 	for p in "${TB_PIDS[@]}"; do
 		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null
 	done
@@ -47,7 +48,7 @@ tb_up() {
 	[ "$(id -u)" = 0 ] || skip "needs root (CAP_BPF, CAP_NET_ADMIN)"
 	if [ -z "${TB_KEEP:-}" ]; then
 		trap tb_down EXIT
-		trap 'exit 130' INT TERM
+		trap 'echo "interrupted: removing the testbed" >&2; exit 130' INT TERM
 	fi
 	mkdir -p "$TB_BPFFS" && mount -t bpf bpf "$TB_BPFFS" || fail "couldn't mount a bpffs"
 	ip netns add "$NS_S" && ip netns add "$NS_C" || fail "couldn't create namespaces"

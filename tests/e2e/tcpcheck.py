@@ -144,4 +144,7 @@ def main():
     return {'server': serve, 'client': client, 'hold': hold}[args.cmd](args) or 0
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:	# Ctrl-C: whoever started us cleans up
+        sys.exit(130)

@@ -19,6 +19,43 @@ grep -Eq 'kernel SYN cookies sent: 0 ' /tmp/synfin-demo.$$ || fail "the kernel s
 rm -f /tmp/synfin-demo.$$
 [ "$(ip netns list | wc -l)" = "$before" ] || fail "demo left namespaces: $(ip netns list)"
 
+# Ctrl-C during the flood: SIGINT to the demo's whole process group, as a
+# terminal sends it. Everything the demo made must go: its namespaces, its
+# processes, its bpffs.
+int_id=${$}1
+mounts=$(grep -c ' bpf ' /proc/mounts)
+trap 'tests/testbed.sh down "$int_id" >/dev/null 2>&1; rm -f /tmp/synfin-demo-int.$$' EXIT
+# Started in the background, the demo would inherit SIGINT ignored (and a
+# shell can't trap a signal ignored at its start): reset it, in a session
+# of its own, as a terminal's foreground job has it.
+SF_ID=$int_id DEMO_SECONDS=20 DEMO_RATE=50000 /usr/bin/python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' tests/testbed.sh demo "$BUILD" >/tmp/synfin-demo-int.$$ 2>&1 &
+demo_pid=$!
+for i in $(seq 150); do grep -q 't= 2s' /tmp/synfin-demo-int.$$ && break; sleep 0.1; done
+grep -q 't= 2s' /tmp/synfin-demo-int.$$ || { cat /tmp/synfin-demo-int.$$; fail "the demo's flood did not start"; }
+pids=$(ip netns pids "sf-srv-$int_id"; ip netns pids "sf-cli-$int_id")
+[ -n "$pids" ] || fail "no processes in the demo's namespaces"
+kill -INT -- "-$demo_pid"
+timeout 30 tail --pid="$demo_pid" -f /dev/null || fail "the demo did not exit on Ctrl-C"
+wait "$demo_pid"
+rc=$?
+echo "  Ctrl-C after 2 s of the demo: exit status $rc"
+[ "$rc" = 130 ] || { cat /tmp/synfin-demo-int.$$; fail "exit status after Ctrl-C: $rc (want 130)"; }
+grep -q '^interrupted: removing the testbed$' /tmp/synfin-demo-int.$$ || fail "no word of the interruption"
+grep -q Traceback /tmp/synfin-demo-int.$$ && { cat /tmp/synfin-demo-int.$$; fail "a traceback on Ctrl-C"; }
+left=$(ip netns list | grep -E "sf-(srv|cli)-$int_id\b")
+[ -z "$left" ] || fail "Ctrl-C left namespaces: $left"
+sleep 1	# what the kill -9 of tb_down leaves is gone only once reaped
+for p in $pids; do
+	kill -0 "$p" 2>/dev/null && fail "Ctrl-C left process $p: $(tr '\0' ' ' </proc/$p/cmdline)"
+done
+[ "$(grep -c ' bpf ' /proc/mounts)" = "$mounts" ] || fail "Ctrl-C left a bpffs mounted"
+echo "  ok: nothing left after Ctrl-C"
+rm -f /tmp/synfin-demo-int.$$
+trap - EXIT
+
 out=$(timeout 60 tests/testbed.sh up "$BUILD" 2>&1) || fail "up: $out"
 id=$(echo "$out" | sed -n 's/^Testbed \([0-9]*\) is up:/\1/p')
 [ -n "$id" ] || fail "up printed no id: $out"
