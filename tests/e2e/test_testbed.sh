@@ -33,8 +33,9 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.setsid()
 os.execvp(sys.argv[1], sys.argv[1:])' tests/testbed.sh demo "$BUILD" >/tmp/synfin-demo-int.$$ 2>&1 &
 demo_pid=$!
-for i in $(seq 150); do grep -q 't= 2s' /tmp/synfin-demo-int.$$ && break; sleep 0.1; done
-grep -q 't= 2s' /tmp/synfin-demo-int.$$ || { cat /tmp/synfin-demo-int.$$; fail "the demo's flood did not start"; }
+rate_lines() { grep -cE '^ +[0-9]+ +[0-9]+ ' /tmp/synfin-demo-int.$$; }
+for i in $(seq 150); do [ "$(rate_lines)" -ge 2 ] && break; sleep 0.1; done
+[ "$(rate_lines)" -ge 2 ] || { cat /tmp/synfin-demo-int.$$; fail "the demo's flood did not start"; }
 pids=$(ip netns pids "sf-srv-$int_id"; ip netns pids "sf-cli-$int_id")
 [ -n "$pids" ] || fail "no processes in the demo's namespaces"
 kill -INT -- "-$demo_pid"
