@@ -33,7 +33,7 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.setsid()
 os.execvp(sys.argv[1], sys.argv[1:])' tests/testbed.sh demo "$BUILD" >/tmp/synfin-demo-int.$$ 2>&1 &
 demo_pid=$!
-rate_lines() { grep -cE '^ +[0-9]+ +[0-9]+ ' /tmp/synfin-demo-int.$$; }
+rate_lines() { cat /tmp/synfin-demo-int.$$ 2>/dev/null | grep -cE '^ +[0-9]+ +[0-9]+ '; }
 for i in $(seq 150); do [ "$(rate_lines)" -ge 2 ] && break; sleep 0.1; done
 [ "$(rate_lines)" -ge 2 ] || { cat /tmp/synfin-demo-int.$$; fail "the demo's flood did not start"; }
 pids=$(ip netns pids "sf-srv-$int_id"; ip netns pids "sf-cli-$int_id")
@@ -48,9 +48,12 @@ grep -q '^interrupted: removing the testbed$' /tmp/synfin-demo-int.$$ || fail "n
 grep -q Traceback /tmp/synfin-demo-int.$$ && { cat /tmp/synfin-demo-int.$$; fail "a traceback on Ctrl-C"; }
 left=$(ip netns list | grep -E "sf-(srv|cli)-$int_id\b")
 [ -z "$left" ] || fail "Ctrl-C left namespaces: $left"
-sleep 1	# what the kill -9 of tb_down leaves is gone only once reaped
+# Each gone within 5 s; a zombie is gone, only not yet reaped by whoever
+# inherited it.
+alive() { local st; st=$(ps -o stat= -p "$1") && [ "${st#Z}" = "$st" ]; }
 for p in $pids; do
-	kill -0 "$p" 2>/dev/null && fail "Ctrl-C left process $p: $(tr '\0' ' ' </proc/$p/cmdline)"
+	for i in $(seq 50); do alive "$p" || break; sleep 0.1; done
+	alive "$p" && fail "Ctrl-C left process $p ($(ps -o stat=,args= -p "$p"))"
 done
 [ "$(grep -c ' bpf ' /proc/mounts)" = "$mounts" ] || fail "Ctrl-C left a bpffs mounted"
 echo "  ok: nothing left after Ctrl-C"
