@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The interface synfin-flood sends from: its index, MAC, MTU, default
- * source subnet, and whether it can transmit XDP frames at all.
+/* The interface synfin-flood sends from: its index, MAC, MTU, state,
+ * default source subnet, transmit drops, and whether it can transmit XDP
+ * frames at all.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/genetlink.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include "flood.h"
 
@@ -53,9 +55,41 @@ int flood_iface_get(const char *name, struct flood_iface *ifc)
 	}
 	memcpy(ifc->mac, ifr.ifr_hwaddr.sa_data, 6);
 	ifc->mtu = ioctl(fd, SIOCGIFMTU, &ifr) ? 1500 : (unsigned int)ifr.ifr_mtu;
+	/* A frame sent down a dead link is counted nowhere: refuse. */
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		if (!(ifr.ifr_flags & IFF_UP)) {
+			flood_err("Interface '%s' is down", name);
+			err = -ENETDOWN;
+		} else if (!(ifr.ifr_flags & IFF_RUNNING)) {
+			flood_err("Interface '%s' has no carrier (a veth: its peer is down)",
+				  name);
+			err = -ENETDOWN;
+		}
+	}
 out:
 	close(fd);
 	return err ? -1 : 0;
+}
+
+int flood_iface_tx_dropped(const char *name, __u64 *dropped)
+{
+	struct ifaddrs *ifa, *a;
+	int ret = -ENODEV;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (a = ifa; a; a = a->ifa_next) {
+		const struct rtnl_link_stats *st = a->ifa_data;
+
+		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_PACKET || !st ||
+		    strcmp(a->ifa_name, name))
+			continue;
+		*dropped = st->tx_dropped;
+		ret = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	return ret;
 }
 
 int flood_iface_subnet(const char *name, int ipv6, struct flood_net *net)

@@ -23,7 +23,9 @@
  * dispatcher and removes it again, each with a synchronize_rcu(): some
  * 25 ms a call when no other thread's call overlaps it. So unpaced calls
  * last about LIVE_CALL_NS, and paced ones send one frame (no dispatcher
- * change) up to LIVE_SMOOTH_PPS, above that bursts of LIVE_BURST_NS.
+ * change) up to LIVE_SMOOTH_PPS, above that bursts of LIVE_BURST_NS, no
+ * longer than an unpaced call: a rate beyond the machine's is then sent as
+ * fast as it goes, still stopping at the deadline or a signal.
  */
 #define LIVE_CALL_NS (NSEC / 10)
 #define LIVE_SMOOTH_PPS 20000
@@ -166,7 +168,7 @@ static void *worker_main(void *arg)
 	struct flood_worker *w = arg;
 	struct flood_run *run = w->run;
 	struct packet_tx *ptx = NULL;
-	__u64 sent = 0, start, now, due, chunk, n, call_ns, pps = 0;
+	__u64 sent = 0, start, now, due, chunk, burst = 0, n, call_ns, pps = 0;
 	cpu_set_t set;
 	int ret = 0;
 
@@ -192,8 +194,10 @@ static void *worker_main(void *arg)
 		chunk = LIVE_FIRST;
 	else if (w->rate <= LIVE_SMOOTH_PPS)
 		chunk = 1;
-	else
-		chunk = w->rate * LIVE_BURST_NS / NSEC;
+	else {
+		burst = w->rate * LIVE_BURST_NS / NSEC;
+		chunk = burst < LIVE_FIRST ? burst : LIVE_FIRST;
+	}
 
 	start = flood_now_ns();
 	for (;;) {
@@ -216,11 +220,11 @@ static void *worker_main(void *arg)
 			}
 		}
 		n = chunk;
-		/* Unpaced live calls end near the deadline, not long after: each
-		 * takes half the time left at the last call's rate, which other
+		/* Live calls end near the deadline, not long after: each takes
+		 * half the time left at the last call's rate, which other
 		 * threads' calls and the receiver's NAPI may slow down.
 		 */
-		if (run->mode == FLOOD_MODE_LIVE && !w->rate && run->deadline_ns && pps &&
+		if (run->mode == FLOOD_MODE_LIVE && chunk > 1 && run->deadline_ns && pps &&
 		    n > pps * (run->deadline_ns - now) / NSEC / 2)
 			n = pps * (run->deadline_ns - now) / NSEC / 2 ?: 1;
 		if (w->quota && n > w->quota - sent)
@@ -229,13 +233,17 @@ static void *worker_main(void *arg)
 			ret = live_run(run, n);
 		else
 			ret = packet_send(ptx, run, n);
-		if (run->mode == FLOOD_MODE_LIVE && !w->rate && ret > 0) {
-			/* The next call's size from this one's rate. */
+		if (run->mode == FLOOD_MODE_LIVE && chunk > 1 && ret > 0) {
+			/* The next call's size from this one's rate; a paced
+			 * call no bigger than its burst.
+			 */
 			call_ns = flood_now_ns() - now;
 			pps = call_ns ? ret * NSEC / call_ns : 0;
 			if (pps && n == chunk)
 				chunk = pps * LIVE_CALL_NS / NSEC;
 			chunk = chunk < LIVE_MIN ? LIVE_MIN : chunk > LIVE_MAX ? LIVE_MAX : chunk;
+			if (burst && chunk > burst)
+				chunk = burst;
 		}
 		if (ret < 0) {
 			w->err = ret;

@@ -193,16 +193,29 @@ check_run live-frames ack 6 default
 # The live-frames rate, as fast as it goes for 3 s: printed, not asserted.
 for threads in 1 2; do
 	rx0=$(in_s cat /sys/class/net/"$VS"/statistics/rx_packets)
+	td0=$(in_c cat /sys/class/net/"$VC"/statistics/tx_dropped)
 	flood --dst $IP4_S:$PORT --src $SRC4 --duration 3 --threads $threads ||
 		fail "3 s flood, $threads threads: $(cat "$TB_TMP/flood.err")"
 	rx1=$(in_s cat /sys/class/net/"$VS"/statistics/rx_packets)
+	td1=$(in_c cat /sys/class/net/"$VC"/statistics/tx_dropped)
 	expect_eq "3 s flood, $threads threads: mode" "$(summary mode)" live-frames
+	# What it says it lost is what the interface dropped.
+	expect_eq "3 s flood, $threads threads: dropped" "$(summary dropped)" $((td1 - td0))
 	secs=$(summary seconds)
 	$PY -c "import sys; sys.exit(not 2.9 <= $secs < 5)" ||
 		fail "3 s flood, $threads threads: stopped after $secs s"
 	info "live frames, $threads thread(s): $(summary avg_pps) frames/s sent for $secs s," \
-		"$(( (rx1 - rx0) / 3 )) frames/s received by $VS's stack"
+		"$(( (rx1 - rx0) / 3 )) frames/s received by $VS's stack, $(summary dropped) dropped by $VC"
 done
+
+# A large --rate the machine can't reach still ends at the deadline.
+flood --dst $IP4_S:$PORT --src $SRC4 --duration 1 --rate 1000000000 ||
+	fail "1 s flood at 10^9/s: $(cat "$TB_TMP/flood.err")"
+secs=$(summary seconds)
+$PY -c "import sys; sys.exit(not 0.9 <= $secs < 2)" ||
+	fail "1 s flood at 10^9/s: stopped after $secs s"
+info "ok: --rate 1000000000 --duration 1 stopped after $secs s"
+
 
 # Refusals: exit status 2, one line on stderr, and nothing on the wire.
 capture_start "tcp"
@@ -223,6 +236,14 @@ refuse "--src of the other family" --dst $IP4_S --src $SRC6 --count 10
 refuse "a broadcast --dst-mac" --dst $IP4_S --count 10 --dst-mac ff:ff:ff:ff:ff:ff
 refuse "--count 0 --duration 0" --dst $IP4_S --count 0 --duration 0
 refuse "an unknown --type" --dst $IP4_S --type xmas
+# A link that's down: frames sent there are counted nowhere.
+in_s ip link set "$VS" down
+refuse "a veth whose peer is down" --dst $IP4_S --count 10
+in_s ip link set "$VS" up
+for i in $(seq 50); do
+	in_c grep -q 1 /sys/class/net/"$VC"/carrier 2>/dev/null && break
+	sleep 0.1
+done
 capture_stop
 expect_eq "frames sent by the refused runs" "$(tcpdump -r "$TB_TMP/cap.pcap" 2>/dev/null | wc -l)" 0
 
