@@ -13,7 +13,13 @@ cd "$(dirname "$0")/.."
 
 case $cmd in
 down)
-	id=${2:?usage: tests/testbed.sh down ID}
+	id=${2:-}
+	[ -n "$id" ] || { echo "usage: tests/testbed.sh down ID" >&2; exit 2; }
+	if ! ip netns list | grep -qE "^sf-(srv|cli)-$id( |\$)" &&
+	   [ ! -f /tmp/synfin-testbed-$id.dir ]; then
+		echo "tests/testbed.sh: no testbed $id" >&2
+		exit 1
+	fi
 	for p in $(ip netns pids sf-srv-$id 2>/dev/null) $(ip netns pids sf-cli-$id 2>/dev/null); do
 		kill "$p" 2>/dev/null
 	done
@@ -28,8 +34,7 @@ down)
 	fi
 	echo "removed testbed $id"
 	exit 0 ;;
-up) export TB_KEEP=1 ;;
-demo) ;;
+up|demo) ;;
 *) echo "usage: tests/testbed.sh demo|up [BUILD] | down ID" >&2; exit 2 ;;
 esac
 
@@ -47,8 +52,10 @@ Testbed $SF_ID is up:
   client namespace $NS_C ($VC, $IP4_C, $IP6_C)
   server namespace $NS_S ($VS, $IP4_S, $IP6_S), echo server on port 80,
   synfind pid $SYNFIND_PID (log $SYNFIND_LOG)
-Try:  ip netns exec $NS_C curl -s telnet://$IP4_S:80 <<<hello
-      kill -USR1 $SYNFIND_PID; cat $TB_TMP/synfind.out
+Try:  $BUILD/synfinctl -s $SYNFIND_SOCK status
+      ip netns exec $NS_C $PY tests/e2e/tcpcheck.py client --addr $IP4_S --count 3
+      ip netns exec $NS_C $BUILD/synfin-flood --iface $VC --dst-mac $(in_s cat /sys/class/net/$VS/address) \\
+          --dst $IP4_S:80 --src 198.19.0.0/16 --duration 5
 Remove it with: tests/testbed.sh down $SF_ID
 MSG
 	exit 0

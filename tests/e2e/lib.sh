@@ -46,10 +46,15 @@ tb_down() {
 
 tb_up() {
 	[ "$(id -u)" = 0 ] || skip "needs root (CAP_BPF, CAP_NET_ADMIN)"
-	if [ -z "${TB_KEEP:-}" ]; then
-		trap tb_down EXIT
-		trap 'echo "interrupted: removing the testbed" >&2; exit 130' INT TERM
+	# Another testbed's: not ours to remove on the way out.
+	if ip netns list | grep -qE "^($NS_S|$NS_C)( |\$)"; then
+		rm -rf "$TB_TMP"
+		fail "testbed $SF_ID exists already ($NS_S, $NS_C)"
 	fi
+	# Whatever fails from here on leaves nothing behind (testbed.sh up
+	# drops the trap once it is up).
+	trap tb_down EXIT
+	trap 'echo "interrupted: removing the testbed" >&2; exit 130' INT TERM
 	mkdir -p "$TB_BPFFS" && mount -t bpf bpf "$TB_BPFFS" || fail "couldn't mount a bpffs"
 	ip netns add "$NS_S" && ip netns add "$NS_C" || fail "couldn't create namespaces"
 	ip link add "$VS" netns "$NS_S" numtxqueues $TB_QUEUES numrxqueues $TB_QUEUES type veth peer name "$VC" netns "$NS_C" numtxqueues $TB_QUEUES numrxqueues $TB_QUEUES ||

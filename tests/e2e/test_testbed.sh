@@ -66,7 +66,27 @@ id=$(echo "$out" | sed -n 's/^Testbed \([0-9]*\) is up:/\1/p')
 trap 'tests/testbed.sh down "$id" >/dev/null 2>&1' EXIT
 ip netns exec "sf-cli-$id" /usr/bin/python3 tests/e2e/tcpcheck.py client --addr 198.18.0.2 \
 	--count 3 --timeout 3 >/dev/null || fail "a client on the kept testbed"
+# A second `up` with the same id refuses, and leaves the first alone.
+mounts=$(grep -c ' bpf ' /proc/mounts)
+SF_ID=$id timeout 60 tests/testbed.sh up "$BUILD" >/dev/null 2>&1 && fail "a second up $id succeeded"
+ip netns list | grep -q "sf-srv-$id" || fail "the refused up removed testbed $id"
+ip netns exec "sf-cli-$id" /usr/bin/python3 tests/e2e/tcpcheck.py client --addr 198.18.0.2 \
+	--count 1 --timeout 3 >/dev/null || fail "testbed $id broken by the refused up"
+[ "$(grep -c ' bpf ' /proc/mounts)" = "$mounts" ] || fail "the refused up left a bpffs mounted"
+echo "  ok: a second up of testbed $id refused, the first still serves"
 tests/testbed.sh down "$id" >/dev/null || fail "down"
 trap - EXIT
+# An up that fails half-way (no programs in this build dir) leaves nothing.
+bad_id=${$}2
+mounts=$(grep -c ' bpf ' /proc/mounts)
+SF_ID=$bad_id timeout 60 tests/testbed.sh up /nonexistent >/dev/null 2>&1 && fail "up from a missing build succeeded"
+ip netns list | grep -qE "sf-(srv|cli)-$bad_id\b" && { tests/testbed.sh down $bad_id; fail "a failed up left its namespaces"; }
+[ "$(grep -c ' bpf ' /proc/mounts)" = "$mounts" ] || fail "a failed up left a bpffs mounted"
+echo "  ok: a failed up left nothing"
+tests/testbed.sh down "$bad_id" >/dev/null 2>&1
+[ $? = 1 ] || fail "down of a testbed that doesn't exist: exit status not 1"
+tests/testbed.sh down >/dev/null 2>&1
+[ $? = 2 ] || fail "down without an id: exit status not 2"
+echo "  ok: down of no testbed: 1, without an id: 2"
 ip netns list | grep -q "sf-srv-$id" && fail "down left sf-srv-$id"
 echo "PASS"
