@@ -5,6 +5,7 @@
  * the frames in the kernel; where the kernel can't, an AF_PACKET socket
  * sends frames built here.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -21,6 +22,9 @@
 #include <json-c/json.h>
 #include "flood.h"
 #include "flood.skel.h"
+
+/* One line per object, and 198.18.0.0/15 as written, not 198.18.0.0\/15. */
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 #define MAX_THREADS 256
 #define DEFAULT_PORT 80
@@ -87,7 +91,7 @@ static void vreport(const char *key, const char *fmt, va_list ap)
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, key, json_object_new_string(buf));
-		fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_FLAGS));
 		json_object_put(o);
 	} else {
 		fprintf(stderr, "synfin-flood: %s%s\n", strcmp(key, "error") ? "warning: " : "", buf);
@@ -118,8 +122,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	(void)level;
 	if (!verbose)
 		return 0;
-	fputs("libbpf: ", stderr);
-	return vfprintf(stderr, fmt, ap);
+	return vfprintf(stderr, fmt, ap);	/* its lines say "libbpf: " */
 }
 
 static void usage(FILE *f)
@@ -140,16 +143,17 @@ static void usage(FILE *f)
 		   "2 usage or refused.\n");
 }
 
-static int parse_u64(const char *s, const char *what, __u64 hi, __u64 *out)
+static int parse_u64(const char *s, const char *what, __u64 lo, __u64 hi, __u64 *out)
 {
 	unsigned long long v;
 	char *end;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || !*s || *end || *s == '-' || v > hi) {
-		flood_err("Bad --%s '%s': want a number from 0 to %llu", what, s,
-			  (unsigned long long)hi);
+	/* Digits only: strtoull would take a sign or leading blanks. */
+	if (errno || !isdigit((unsigned char)*s) || *end || v < lo || v > hi) {
+		flood_err("Bad --%s '%s': want a number from %llu to %llu", what, s,
+			  (unsigned long long)lo, (unsigned long long)hi);
 		return -1;
 	}
 	*out = v;
@@ -205,11 +209,11 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 			cfg->type = t;
 			break;
 		case OPT_RATE:
-			if (parse_u64(optarg, "rate", 1000000000ull, &cfg->rate))
+			if (parse_u64(optarg, "rate", 0, 1000000000ull, &cfg->rate))
 				return -1;
 			break;
 		case OPT_COUNT:
-			if (parse_u64(optarg, "count", 1ull << 48, &cfg->count))
+			if (parse_u64(optarg, "count", 0, 1ull << 48, &cfg->count))
 				return -1;
 			break;
 		case OPT_DURATION:
@@ -222,12 +226,8 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 			cfg->duration = d;
 			break;
 		case OPT_THREADS:
-			if (parse_u64(optarg, "threads", MAX_THREADS, &v))
+			if (parse_u64(optarg, "threads", 1, MAX_THREADS, &v))
 				return -1;
-			if (!v) {
-				flood_err("Bad --threads '0': want 1 to %d", MAX_THREADS);
-				return -1;
-			}
 			cfg->threads = v;
 			break;
 		case OPT_JSON:
@@ -370,7 +370,7 @@ err_destroy:
 static void print_line(json_object *o, const char *text)
 {
 	if (flood_json)
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		puts(json_object_to_json_string_ext(o, JSON_FLAGS));
 	else
 		puts(text);
 	fflush(stdout);

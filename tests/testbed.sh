@@ -85,7 +85,8 @@ TB_PIDS+=($!)
 wait $!
 wait $client_pid
 wait $flood_pid
-ctl -j stats >"$TB_TMP/stats.json"
+ctl -j stats >"$TB_TMP/stats.json" 2>/dev/null ||
+	fail "synfind is gone, no summary: $(tail -n 1 "$SYNFIND_LOG")"
 in_c cat /sys/class/net/$VC/statistics/tx_dropped >"$TB_TMP/tx_dropped"
 $PY - "$TB_TMP" <<'PY'
 import json, sys

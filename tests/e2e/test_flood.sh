@@ -236,6 +236,8 @@ refuse "--src of the other family" --dst $IP4_S --src $SRC6 --count 10
 refuse "a broadcast --dst-mac" --dst $IP4_S --count 10 --dst-mac ff:ff:ff:ff:ff:ff
 refuse "--count 0 --duration 0" --dst $IP4_S --count 0 --duration 0
 refuse "an unknown --type" --dst $IP4_S --type xmas
+refuse "--threads 0" --dst $IP4_S --count 10 --threads 0
+refuse "a signed --count" --dst $IP4_S --count +10
 # A link that's down: frames sent there are counted nowhere.
 in_s ip link set "$VS" down
 refuse "a veth whose peer is down" --dst $IP4_S --count 10
