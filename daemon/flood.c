@@ -351,6 +351,7 @@ static struct flood *live_setup(const struct flood_cfg *cfg, const struct flood_
 	err = flood__load(skel);
 	if (err) {
 		snprintf(why, len, "couldn't load the generator: %s (%d)%s", strerror(-err), err,
+			 err == -EPERM ? " (it needs CAP_BPF and CAP_NET_ADMIN, or root)" :
 			 verbose ? "" : " (--verbose shows the verifier's log)");
 		goto err_destroy;
 	}
@@ -387,10 +388,14 @@ static __u64 total_sent(struct flood_worker *w, int n)
 	return sum;
 }
 
-/* A line a second until every worker is done; signals stop them. */
+/* A line a second until every worker is done; signals stop them. The
+ * interface's transmit drops come with each line when drops is not NULL.
+ */
 static void report_loop(struct flood_run *run, struct flood_worker *w, int n,
-			int sig_fd, __u64 start)
+			int sig_fd, __u64 start, const char *iface, const __u64 *drops)
 {
+	__u64 drops_prev = drops ? *drops : 0, drops_now;
+	long long dps;
 	struct pollfd pfd[2] = {
 		{ .fd = sig_fd, .events = POLLIN },
 		{ .fd = run->done_fd, .events = POLLIN },
@@ -414,12 +419,19 @@ static void report_loop(struct flood_run *run, struct flood_worker *w, int n,
 		if (now >= next) {
 			total = total_sent(w, n);
 			tick++;
-			snprintf(text, sizeof(text), "t=%ds sent/s=%llu total=%llu", tick,
-				 (unsigned long long)(total - prev), (unsigned long long)total);
+			dps = -1;
+			if (drops && !flood_iface_tx_dropped(iface, &drops_now)) {
+				dps = (__u32)(drops_now - drops_prev);
+				drops_prev = drops_now;
+			}
+			snprintf(text, sizeof(text), "t=%ds sent/s=%llu total=%llu dropped/s=%lld",
+				 tick, (unsigned long long)(total - prev),
+				 (unsigned long long)total, dps);
 			o = json_object_new_object();
 			json_object_object_add(o, "t", json_object_new_int(tick));
 			json_object_object_add(o, "sent_per_s", json_object_new_int64(total - prev));
 			json_object_object_add(o, "total", json_object_new_int64(total));
+			json_object_object_add(o, "dropped_per_s", json_object_new_int64(dps));
 			print_line(o, text);
 			prev = total;
 			next += 1000000000ull;
@@ -469,6 +481,13 @@ int main(int argc, char **argv)
 			run.mode = FLOOD_MODE_PACKET;
 		}
 	}
+	/* Once here, not once per thread later. */
+	if (run.mode == FLOOD_MODE_PACKET && (ret = flood_packet_probe(&run))) {
+		flood_err("Couldn't open an AF_PACKET socket on '%s': %s (%d)%s", cfg.iface,
+			  strerror(-ret), ret,
+			  ret == -EPERM ? " (it needs CAP_NET_RAW, or root)" : "");
+		return FLOOD_EXIT_RUNTIME;
+	}
 
 	/* Fewer threads than frames or frames per second: no idle ones. */
 	if (cfg.count && cfg.count < (__u64)cfg.threads)
@@ -516,7 +535,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	report_loop(&run, workers, cfg.threads, sig_fd, start);
+	report_loop(&run, workers, cfg.threads, sig_fd, start, cfg.iface,
+		    have_drops ? &drops0 : NULL);
 
 	for (i = 0; i < cfg.threads; i++) {
 		pthread_join(workers[i].thread, NULL);

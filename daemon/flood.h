@@ -114,5 +114,7 @@ __u64 flood_now_ns(void);
 /* Probes live-frames mode with one dropped run: 0 or a negative errno. */
 int flood_live_probe(struct flood_run *run, __u32 *dry_run);
 int flood_worker_start(struct flood_worker *w);
+/* Opens and closes an AF_PACKET socket as a worker would: 0 or -errno. */
+int flood_packet_probe(const struct flood_run *run);
 
 #endif /* SYNFIN_DAEMON_FLOOD_H */

@@ -163,6 +163,19 @@ static int packet_send(struct packet_tx *p, const struct flood_run *run, __u32 n
 	return ret;
 }
 
+int flood_packet_probe(const struct flood_run *run)
+{
+	struct packet_tx *p;
+	int err = 0;
+
+	p = packet_open(run, &err);
+	if (!p)
+		return err;
+	close(p->fd);
+	free(p);
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct flood_worker *w = arg;
@@ -253,6 +266,17 @@ static void *worker_main(void *arg)
 		}
 		sent += ret;
 		atomic_store_explicit(&w->sent, sent, memory_order_relaxed);
+	}
+	/* A paced run lasts its last frame's slot too: N frames at R a
+	 * second take N / R seconds, so the average is R, not more.
+	 */
+	if (w->rate && !w->err && sent && !atomic_load(&run->stop)) {
+		due = start + pace_ns(sent, w->rate);
+		if (run->deadline_ns && due > run->deadline_ns)
+			due = run->deadline_ns;
+		while (!atomic_load(&run->stop) && flood_now_ns() < due)
+			sleep_until(due < flood_now_ns() + MAX_SLEEP_NS ? due
+								  : flood_now_ns() + MAX_SLEEP_NS);
 	}
 out:
 	w->end_ns = flood_now_ns();

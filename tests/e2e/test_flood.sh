@@ -208,6 +208,25 @@ for threads in 1 2; do
 		"$(( (rx1 - rx0) / 3 )) frames/s received by $VS's stack, $(summary dropped) dropped by $VC"
 done
 
+# A paced run lasts N / rate: its average is the rate.
+flood --dst $IP4_S:$PORT --src $SRC4 --count 1000 --rate 2000 ||
+	fail "1000 frames at 2000/s: $(cat "$TB_TMP/flood.err")"
+secs=$(summary seconds)
+$PY -c "import sys; sys.exit(not 0.45 <= $secs < 1.5)" ||
+	fail "1000 frames at 2000/s took $secs s"
+info "ok: 1000 frames at 2000/s: $secs s, avg_pps $(summary avg_pps)"
+
+# Without privilege: one warning (live frames), one error (AF_PACKET), no
+# summary, exit status 1.
+rc=0
+in_c setpriv --reuid 65534 --regid 65534 --clear-groups "$FLOOD" --iface "$VC" \
+	--dst-mac "$SMAC" --dst $IP4_S:$PORT --src $SRC4 --count 10 --threads 2 \
+	>"$TB_TMP/flood.out" 2>"$TB_TMP/flood.err" || rc=$?
+expect_eq "unprivileged: exit status" $rc 1
+expect_eq "unprivileged: lines on stderr" "$(wc -l <"$TB_TMP/flood.err")" 2
+expect_eq "unprivileged: lines on stdout" "$(wc -l <"$TB_TMP/flood.out")" 0
+info "    $(tail -n 1 "$TB_TMP/flood.err")"
+
 # A large --rate the machine can't reach still ends at the deadline.
 flood --dst $IP4_S:$PORT --src $SRC4 --duration 1 --rate 1000000000 ||
 	fail "1 s flood at 10^9/s: $(cat "$TB_TMP/flood.err")"
