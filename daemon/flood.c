@@ -388,13 +388,40 @@ static __u64 total_sent(struct flood_worker *w, int n)
 	return sum;
 }
 
-/* A line a second until every worker is done; signals stop them. The
- * interface's transmit drops come with each line when drops is not NULL.
+/* The interface's transmit drops since the start, summed a step at a time
+ * so that its 32-bit counter may wrap between steps, not over the run.
  */
-static void report_loop(struct flood_run *run, struct flood_worker *w, int n,
-			int sig_fd, __u64 start, const char *iface, const __u64 *drops)
+struct drops {
+	const char *iface;
+	int known;
+	__u32 last;
+	__u64 sum;
+};
+
+static void drops_start(struct drops *d, const char *iface)
 {
-	__u64 drops_prev = drops ? *drops : 0, drops_now;
+	d->iface = iface;
+	d->known = !flood_iface_tx_dropped(iface, &d->last);
+	d->sum = 0;
+}
+
+/* The drops since the last step, or -1 when the kernel doesn't say. */
+static long long drops_step(struct drops *d)
+{
+	__u32 now, delta;
+
+	if (!d->known || flood_iface_tx_dropped(d->iface, &now))
+		return -1;
+	delta = now - d->last;
+	d->last = now;
+	d->sum += delta;
+	return delta;
+}
+
+/* A line a second until every worker is done; signals stop them. */
+static void report_loop(struct flood_run *run, struct flood_worker *w, int n,
+			int sig_fd, __u64 start, struct drops *drops)
+{
 	long long dps;
 	struct pollfd pfd[2] = {
 		{ .fd = sig_fd, .events = POLLIN },
@@ -419,11 +446,7 @@ static void report_loop(struct flood_run *run, struct flood_worker *w, int n,
 		if (now >= next) {
 			total = total_sent(w, n);
 			tick++;
-			dps = -1;
-			if (drops && !flood_iface_tx_dropped(iface, &drops_now)) {
-				dps = (__u32)(drops_now - drops_prev);
-				drops_prev = drops_now;
-			}
+			dps = drops_step(drops);
 			snprintf(text, sizeof(text), "t=%ds sent/s=%llu total=%llu dropped/s=%lld",
 				 tick, (unsigned long long)(total - prev),
 				 (unsigned long long)total, dps);
@@ -448,9 +471,9 @@ int main(int argc, char **argv)
 	struct flood_cfg cfg;
 	struct flood_iface ifc;
 	struct flood_spec spec;
-	__u64 start, end = 0, total, drops0 = 0, drops1 = 0;
-	long long dropped = -1;
-	int have_drops;
+	__u64 start, end = 0, total;
+	struct drops drops;
+	long long dropped;
 	int i, ncpu = 0, sig_fd = -1, ret = FLOOD_EXIT_USAGE, failed = 0;
 	int cpus[CPU_SETSIZE];
 	char why[256], text[160];
@@ -514,8 +537,7 @@ int main(int argc, char **argv)
 			if (CPU_ISSET(i, &allowed))
 				cpus[ncpu++] = i;
 
-	/* Unknown (-1) when the kernel doesn't say. */
-	have_drops = !flood_iface_tx_dropped(cfg.iface, &drops0);
+	drops_start(&drops, cfg.iface);
 	start = flood_now_ns();
 	if (cfg.duration > 0)
 		run.deadline_ns = start + (__u64)(cfg.duration * 1e9);
@@ -535,8 +557,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	report_loop(&run, workers, cfg.threads, sig_fd, start, cfg.iface,
-		    have_drops ? &drops0 : NULL);
+	report_loop(&run, workers, cfg.threads, sig_fd, start, &drops);
 
 	for (i = 0; i < cfg.threads; i++) {
 		pthread_join(workers[i].thread, NULL);
@@ -547,8 +568,7 @@ int main(int argc, char **argv)
 	/* The interface's own drops over the run: frames counted as sent
 	 * that never left (its queue, or a veth peer's ring, was full).
 	 */
-	if (have_drops && !flood_iface_tx_dropped(cfg.iface, &drops1))
-		dropped = (__u32)(drops1 - drops0);	/* 32-bit counters */
+	dropped = drops_step(&drops) < 0 ? -1 : (long long)drops.sum;
 	secs = end > start ? (end - start) / 1e9 : 0;
 	snprintf(text, sizeof(text), "total=%llu dropped=%lld seconds=%.3f avg_pps=%.0f mode=%s",
 		 (unsigned long long)total, dropped, secs, secs > 0 ? total / secs : 0.0,

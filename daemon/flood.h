@@ -45,9 +45,10 @@ struct flood_iface {
 
 int flood_iface_get(const char *name, struct flood_iface *ifc);
 /* The frames the interface dropped on transmit so far (its tx_dropped: a
- * full queue, or a veth peer's full ring), or a negative errno.
+ * full queue, or a veth peer's full ring; a 32-bit counter that wraps):
+ * 0 or a negative errno.
  */
-int flood_iface_tx_dropped(const char *name, __u64 *dropped);
+int flood_iface_tx_dropped(const char *name, __u32 *dropped);
 /* The interface's first global address of that family, with its prefix. */
 int flood_iface_subnet(const char *name, int ipv6, struct flood_net *net);
 /* 1 if the interface takes XDP frames (ndo_xdp_xmit), 0 if not, -1 if the

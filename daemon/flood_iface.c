@@ -18,6 +18,11 @@
 #include <linux/netlink.h>
 #include "flood.h"
 
+/* From <linux/if.h>, which clashes with <net/if.h>. */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP (1 << 16)
+#endif
+
 /* From <linux/netdev.h>, which the 6.1 headers don't have yet. */
 #define NETDEV_FAMILY_NAME "netdev"
 #define NETDEV_CMD_DEV_GET 1
@@ -25,9 +30,40 @@
 #define NETDEV_A_DEV_XDP_FEATURES 3
 #define NETDEV_XDP_ACT_NDO_XMIT (1 << 2)
 
+/* The link's flags (with IFF_LOWER_UP: the carrier, which IFF_RUNNING
+ * follows only once linkwatch runs) and its transmit drops, from the link
+ * entry getifaddrs() makes of RTM_GETLINK. 0 or a negative errno.
+ */
+static int link_get(const char *name, unsigned int *flags, __u32 *tx_dropped)
+{
+	struct ifaddrs *ifa, *a;
+	int ret = -ENODEV;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (a = ifa; a; a = a->ifa_next) {
+		const struct rtnl_link_stats *st = a->ifa_data;
+
+		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_PACKET ||
+		    strcmp(a->ifa_name, name))
+			continue;
+		if (tx_dropped && !st)
+			break;
+		if (flags)
+			*flags = a->ifa_flags;
+		if (tx_dropped)
+			*tx_dropped = st->tx_dropped;
+		ret = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	return ret;
+}
+
 int flood_iface_get(const char *name, struct flood_iface *ifc)
 {
 	struct ifreq ifr = {};
+	unsigned int flags;
 	int fd, err = 0;
 
 	if (strlen(name) >= IFNAMSIZ) {
@@ -56,14 +92,14 @@ int flood_iface_get(const char *name, struct flood_iface *ifc)
 	memcpy(ifc->mac, ifr.ifr_hwaddr.sa_data, 6);
 	ifc->mtu = ioctl(fd, SIOCGIFMTU, &ifr) ? 1500 : (unsigned int)ifr.ifr_mtu;
 	/* A frame sent down a dead link is counted nowhere: refuse. */
-	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-		if (!(ifr.ifr_flags & IFF_UP)) {
-			flood_err("Interface '%s' is down", name);
+	if (!link_get(name, &flags, NULL)) {
+		if (!(flags & IFF_UP)) {
 			err = -ENETDOWN;
-		} else if (!(ifr.ifr_flags & IFF_RUNNING)) {
-			flood_err("Interface '%s' has no carrier (a veth: its peer is down)",
-				  name);
+			flood_err("Couldn't use interface '%s': it is down (%d)", name, err);
+		} else if (!(flags & IFF_LOWER_UP)) {
 			err = -ENETDOWN;
+			flood_err("Couldn't use interface '%s': it has no carrier (a veth: its "
+				  "peer is down) (%d)", name, err);
 		}
 	}
 out:
@@ -71,25 +107,9 @@ out:
 	return err ? -1 : 0;
 }
 
-int flood_iface_tx_dropped(const char *name, __u64 *dropped)
+int flood_iface_tx_dropped(const char *name, __u32 *dropped)
 {
-	struct ifaddrs *ifa, *a;
-	int ret = -ENODEV;
-
-	if (getifaddrs(&ifa))
-		return -errno;
-	for (a = ifa; a; a = a->ifa_next) {
-		const struct rtnl_link_stats *st = a->ifa_data;
-
-		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_PACKET || !st ||
-		    strcmp(a->ifa_name, name))
-			continue;
-		*dropped = st->tx_dropped;
-		ret = 0;
-		break;
-	}
-	freeifaddrs(ifa);
-	return ret;
+	return link_get(name, NULL, dropped);
 }
 
 int flood_iface_subnet(const char *name, int ipv6, struct flood_net *net)

@@ -181,7 +181,7 @@ static void *worker_main(void *arg)
 	struct flood_worker *w = arg;
 	struct flood_run *run = w->run;
 	struct packet_tx *ptx = NULL;
-	__u64 sent = 0, start, now, due, chunk, burst = 0, n, call_ns, pps = 0;
+	__u64 sent = 0, start, now, due, chunk, burst = 0, n, lim, call_ns, pps = 0;
 	cpu_set_t set;
 	int ret = 0;
 
@@ -237,9 +237,12 @@ static void *worker_main(void *arg)
 		 * half the time left at the last call's rate, which other
 		 * threads' calls and the receiver's NAPI may slow down.
 		 */
-		if (run->mode == FLOOD_MODE_LIVE && chunk > 1 && run->deadline_ns && pps &&
-		    n > pps * (run->deadline_ns - now) / NSEC / 2)
-			n = pps * (run->deadline_ns - now) / NSEC / 2 ?: 1;
+		if (run->mode == FLOOD_MODE_LIVE && chunk > 1 && run->deadline_ns && pps) {
+			/* In double: pps times a day of ns overflows 64 bits. */
+			lim = (__u64)((double)pps * (double)(run->deadline_ns - now) / NSEC / 2);
+			if (n > lim)
+				n = lim ?: 1;
+		}
 		if (w->quota && n > w->quota - sent)
 			n = w->quota - sent;
 		if (run->mode == FLOOD_MODE_LIVE)

@@ -25,7 +25,8 @@
 	  "ACKs with a bad, stale or forged cookie, dropped")                  \
 	X(CONN_HANDED, "conn_handed",                                          \
 	  "valid cookie ACKs handed to a listening socket (TC); segments "     \
-	  "handed over again are in ack_cookie_again")                         \
+	  "handed over again count in ack_cookie_again, also when they make "  \
+	  "the connection")                                                    \
 	X(HANDOFF_NO_LISTENER, "handoff_no_listener",                          \
 	  "cookie ACKs with no listener, passed to the kernel (TC)")           \
 	X(HANDOFF_FAILED, "handoff_failed",                                    \

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 case $cmd in
 down)
 	id=${2:-}
-	[ -n "$id" ] || { echo "usage: tests/testbed.sh down ID" >&2; exit 2; }
+	[[ $id =~ ^[A-Za-z0-9_]+$ ]] || { echo "usage: tests/testbed.sh down ID" >&2; exit 2; }
 	if ! ip netns list | grep -qE "^sf-(srv|cli)-$id( |\$)" &&
 	   [ ! -f /tmp/synfin-testbed-$id.dir ]; then
 		echo "tests/testbed.sh: no testbed $id" >&2
@@ -80,7 +80,7 @@ in_c $PY tests/e2e/tcpcheck.py client --addr $IP4_S --count 1000000 --duration $
 client_pid=$!
 TB_PIDS+=($client_pid)
 # In the background, waited for: a trapped Ctrl-C ends `wait` at once.
-ctl stats --interval 1 --count $DURATION &
+"$BUILD/synfinctl" -s "$SYNFIND_SOCK" stats --interval 1 --count $DURATION &
 TB_PIDS+=($!)
 wait $!
 wait $client_pid

@@ -31,8 +31,7 @@ in_c() { ip netns exec "$NS_C" "$@"; }
 
 tb_down() {
 	local p
-	# A subshell's commands too (the demo's rate pipeline).
-	for p in "${TB_PIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	for p in "${TB_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${TB_PIDS[@]}"; do
 		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null
 	done

@@ -34,7 +34,7 @@ os.setsid()
 os.execvp(sys.argv[1], sys.argv[1:])' tests/testbed.sh demo "$BUILD" >/tmp/synfin-demo-int.$$ 2>&1 &
 demo_pid=$!
 rate_lines() { cat /tmp/synfin-demo-int.$$ 2>/dev/null | grep -cE '^ +[0-9]+ +[0-9]+ '; }
-for i in $(seq 150); do [ "$(rate_lines)" -ge 2 ] && break; sleep 0.1; done
+for i in $(seq 450); do [ "$(rate_lines)" -ge 2 ] && break; sleep 0.1; done
 [ "$(rate_lines)" -ge 2 ] || { cat /tmp/synfin-demo-int.$$; fail "the demo's flood did not start"; }
 pids=$(ip netns pids "sf-srv-$int_id"; ip netns pids "sf-cli-$int_id")
 [ -n "$pids" ] || fail "no processes in the demo's namespaces"
