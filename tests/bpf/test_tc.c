@@ -244,10 +244,28 @@ static void live_run_n(struct fx *fx, const struct ack_case *a, int repeat,
 	fail_msg("the cookie time counter kept changing during the runs");
 }
 
-static void live_run(struct fx *fx, const struct ack_case *a,
-		     __u64 before[SYNFIN_C__MAX], __u64 after[SYNFIN_C__MAX])
+/* A cookie ACK from the client to @port, to be sent up lo's stack. */
+static void live_case(struct ack_case *a, __u16 port)
 {
-	live_run_n(fx, a, 1, before, after);
+	ack_case_init(a, "198.18.0.1", "198.18.0.2", port);
+	memset(a->ack.dst_mac, 0, 6);	/* lo's address: PACKET_HOST */
+}
+
+/* Sends @a @repeat times in one live batch with TC attached to lo (the
+ * test is skipped where it can't be).
+ */
+static void live_send(struct fx *fx, const struct ack_case *a, int repeat,
+		      __u64 before[SYNFIN_C__MAX], __u64 after[SYNFIN_C__MAX])
+{
+	struct live l;
+
+	if (live_attach(fx, &l)) {
+		print_message("Couldn't attach TC ingress to lo: %s\n",
+			      strerror(errno));
+		skip();
+	}
+	live_run_n(fx, a, repeat, before, after);
+	close(l.link);
 }
 
 static void delta_check(const __u64 before[SYNFIN_C__MAX],
@@ -273,20 +291,12 @@ static void test_live_handoff(void **state)
 	struct tcp_info ti;
 	socklen_t tlen = sizeof(ti);
 	struct ack_case a;
-	struct live l;
 	int fd;
 
-	if (live_attach(fx, &l)) {
-		print_message("Couldn't attach TC ingress to lo: %s\n",
-			      strerror(errno));
-		skip();
-	}
-	ack_case_init(&a, "198.18.0.1", "198.18.0.2", LISTEN_PORT);
-	memset(a.ack.dst_mac, 0, 6);	/* lo's address: PACKET_HOST */
+	live_case(&a, LISTEN_PORT);
 	a.ts = 1;
 	a.ts_val = 4242;
-	live_run(fx, &a, before, after);
-	close(l.link);
+	live_send(fx, &a, 1, before, after);
 	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
 		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1),
 		D(CONN_HANDED, 1) });
@@ -314,19 +324,14 @@ static void test_live_handoff_no_options(void **state)
 	struct tcp_info ti;
 	socklen_t tlen = sizeof(ti);
 	struct ack_case a;
-	struct live l;
 	int fd;
 
-	if (live_attach(fx, &l))
-		skip();
-	ack_case_init(&a, "198.18.0.1", "198.18.0.2", LISTEN_PORT);
-	memset(a.ack.dst_mac, 0, 6);
+	live_case(&a, LISTEN_PORT);
 	a.ack.sport = 40001;
 	a.o.mss_idx = 0;
 	a.o.sack = 0;
 	a.o.ws = 15;
-	live_run(fx, &a, before, after);
-	close(l.link);
+	live_send(fx, &a, 1, before, after);
 	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
 		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1),
 		D(CONN_HANDED, 1) });
@@ -355,16 +360,11 @@ static void test_live_handoff_again_in_batch(void **state)
 	struct fx *fx = *state;
 	__u64 before[SYNFIN_C__MAX], after[SYNFIN_C__MAX];
 	struct ack_case a;
-	struct live l;
 	int fd;
 
-	if (live_attach(fx, &l))
-		skip();
-	ack_case_init(&a, "198.18.0.1", "198.18.0.2", LISTEN_PORT);
-	memset(a.ack.dst_mac, 0, 6);
+	live_case(&a, LISTEN_PORT);
 	a.ack.sport = 40002;
-	live_run_n(fx, &a, 2, before, after);
-	close(l.link);
+	live_send(fx, &a, 2, before, after);
 	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
 		D(ACK_COOKIE_VALID, 1), D(ACK_COOKIE_AGAIN, 1),
 		D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1), D(CONN_HANDED, 1) });
@@ -381,14 +381,9 @@ static void test_live_no_listener(void **state)
 	struct fx *fx = *state;
 	__u64 before[SYNFIN_C__MAX], after[SYNFIN_C__MAX];
 	struct ack_case a;
-	struct live l;
 
-	if (live_attach(fx, &l))
-		skip();
-	ack_case_init(&a, "198.18.0.1", "198.18.0.2", NO_LISTEN_PORT);
-	memset(a.ack.dst_mac, 0, 6);
-	live_run(fx, &a, before, after);
-	close(l.link);
+	live_case(&a, NO_LISTEN_PORT);
+	live_send(fx, &a, 1, before, after);
 	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
 		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1),
 		D(HANDOFF_NO_LISTENER, 1) });
