@@ -43,6 +43,7 @@ tb_up
 
 tb_server accepted 80 --addr $IP4_S --addr $IP6_S
 synfind_start --ports 80
+SMAC=$(in_s cat /sys/class/net/$VS/address)	# where the flood goes
 
 if [ "$cmd" = up ]; then
 	trap - EXIT
@@ -54,7 +55,7 @@ Testbed $SF_ID is up:
   synfind pid $SYNFIND_PID (log $SYNFIND_LOG)
 Try:  $BUILD/synfinctl -s $SYNFIND_SOCK status
       ip netns exec $NS_C $PY tests/e2e/tcpcheck.py client --addr $IP4_S --count 3
-      ip netns exec $NS_C $BUILD/synfin-flood --iface $VC --dst-mac $(in_s cat /sys/class/net/$VS/address) \\
+      ip netns exec $NS_C $BUILD/synfin-flood --iface $VC --dst-mac $SMAC \\
           --dst $IP4_S:80 --src 198.19.0.0/16 --duration 5
 Remove it with: tests/testbed.sh down $SF_ID
 MSG
@@ -66,7 +67,6 @@ DURATION=${DEMO_SECONDS:-20}
 # the generator fills it and the client's own packets are lost with the
 # flood's. The default leaves room for the client.
 RATE=${DEMO_RATE:-250000}
-SMAC=$(in_s cat /sys/class/net/$VS/address)
 echo "synfin demo: $DURATION s of a real client (a connection every 10 ms) while"
 echo "synfin-flood sends spoofed SYNs at $IP4_S:80 ($([ "$RATE" = 0 ] && echo 'as fast as it can' || echo "$RATE a second"))."
 echo "Below, synfinctl stats --interval 1: SYNs, SYN-ACKs, valid and bad cookie ACKs"
