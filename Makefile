@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # synfin: build, test and demo. Outputs go to build/; V=1 shows commands.
+# One block per folder of the tree; every object's header dependencies come
+# from its .d file.
 
 .DELETE_ON_ERROR:
 # Keep the objects tests link against between runs.
@@ -10,6 +12,7 @@ BUILD    ?= build
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= gcc
+AR       ?= ar
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 ifeq ($(V),1)
@@ -30,45 +33,48 @@ CFLAGS   += -D_GNU_SOURCE -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) 
 LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -I$(BUILD) -MMD -MP
-
-BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_ingress.bpf.c bpf/tc_egress.bpf.c
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-SKEL     := $(BUILD)/synfin.skel.h
-# Stand-alone objects for the testbed, not part of synfin.
-AUX_BPF  := $(BUILD)/bpf/xdp_pass.bpf.o $(BUILD)/bpf/tc_drop_fin.bpf.o \
-	    $(BUILD)/bpf/bench_xdp.bpf.o
-
-DAEMON_SRCS := daemon/synfind.c daemon/loader.c daemon/attach.c \
-	       daemon/ports.c daemon/secrets.c daemon/stats.c daemon/log.c \
-	       daemon/expiry.c daemon/ct_format.c daemon/control.c daemon/config.c \
-	       daemon/pins.c daemon/metrics.c daemon/events.c daemon/ct_walk.c \
-	       daemon/ct_filter.c
-DAEMON_OBJS := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS))
-# The daemon's pieces that tests link against (all but main).
-LIB_OBJS    := $(filter-out $(BUILD)/daemon/synfind.o,$(DAEMON_OBJS))
-CTL_OBJS    := $(BUILD)/daemon/synfinctl.o
-
-TESTLIB_SRCS := tests/lib/pktbuild.c tests/lib/refsum.c
-TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRCS))
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
-BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
+ASAN_FLAGS := -O1 -g -fsanitize=address -fno-omit-frame-pointer
 
 .PHONY: all deps test test-unit test-bpf test-e2e demo bench profile clean
 
-all: $(BUILD)/synfind $(BUILD)/synfinctl $(AUX_BPF)
+all: $(BUILD)/synfind $(BUILD)/synfinctl $(BUILD)/synfin-flood
 
-$(BUILD) $(BUILD)/bpf $(BUILD)/daemon $(BUILD)/tests/lib $(BUILD)/tests/unit $(BUILD)/tests/bpf:
-	$(Q)mkdir -p $@
+# Generic rules: userspace objects mirror the tree under $(BUILD) (and
+# $(BUILD)/asan), BPF objects too. INC is set per folder below.
+$(BUILD)/%.o: %.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(INC) -c $< -o $@
 
-$(BUILD)/vmlinux.h: | $(BUILD)
-	$(call msg,GEN,$@)
-	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+$(BUILD)/asan/%.o: %.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $(INC) -c $< -o $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h | $(BUILD)/bpf
+$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# One object, one skeleton: the static linker merges the shared maps.
+%.a:
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+# Objects that include a generated skeleton: found by name, so a new file
+# that includes one gets the dependency without an edit here.
+skel_users = $(patsubst %.c,$(BUILD)/%.o,$(shell grep -l '"$(1)"' $(2)))
+
+# --- bpf/: synfin's programs, one per hook, linked into one object whose
+# maps they share, and its skeleton.
+BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(wildcard bpf/*.bpf.c))
+SKEL     := $(BUILD)/synfin.skel.h
+
 $(BUILD)/synfin.bpf.o: $(BPF_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(BPFTOOL) gen object $@ $^
@@ -77,62 +83,102 @@ $(SKEL): $(BUILD)/synfin.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name synfin > $@
 
-$(BUILD)/daemon/%.o: daemon/%.c $(SKEL) | $(BUILD)/daemon
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Idaemon -c $< -o $@
+# --- bpf/flood/: the packet generator's program and skeleton.
+FLOOD_SKEL := $(BUILD)/flood.skel.h
 
-$(BUILD)/synfind: $(DAEMON_OBJS)
+$(FLOOD_SKEL): $(BUILD)/bpf/flood/flood.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name flood > $@
+
+# --- daemon/lib/: what more than one program uses, built once.
+COMMON_SRCS := $(wildcard daemon/lib/*.c)
+COMMON_A    := $(BUILD)/daemon/lib/libcommon.a
+
+$(BUILD)/daemon/lib/%.o $(BUILD)/asan/daemon/lib/%.o: INC := -Idaemon/lib
+$(COMMON_A): $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRCS))
+$(BUILD)/asan/$(COMMON_A:$(BUILD)/%=%): $(patsubst %.c,$(BUILD)/asan/%.o,$(COMMON_SRCS))
+
+# --- daemon/synfind/: the daemon. All but main.c in an archive that the
+# tests link against.
+SYNFIND_SRCS := $(wildcard daemon/synfind/*.c)
+SYNFIND_A    := $(BUILD)/daemon/synfind/libsynfind.a
+SYNFIND_MAIN := $(BUILD)/daemon/synfind/main.o
+
+$(BUILD)/daemon/synfind/%.o $(BUILD)/asan/daemon/synfind/%.o: INC := -Idaemon/synfind -Idaemon/lib
+$(call skel_users,synfin.skel.h,$(SYNFIND_SRCS)): $(SKEL)
+$(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(call skel_users,synfin.skel.h,$(SYNFIND_SRCS))): $(SKEL)
+$(SYNFIND_A): $(filter-out $(SYNFIND_MAIN),$(patsubst %.c,$(BUILD)/%.o,$(SYNFIND_SRCS)))
+
+$(BUILD)/synfind: $(SYNFIND_MAIN) $(SYNFIND_A) $(COMMON_A)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # synfind again with AddressSanitizer (and LeakSanitizer), for one e2e run.
-ASAN_OBJS := $(patsubst daemon/%.c,$(BUILD)/asan/%.o,$(DAEMON_SRCS))
-ASAN_FLAGS := -O1 -g -fsanitize=address -fno-omit-frame-pointer
-
-$(BUILD)/asan:
-	$(Q)mkdir -p $@
-
-$(BUILD)/asan/%.o: daemon/%.c $(SKEL) | $(BUILD)/asan
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -Idaemon -c $< -o $@
-
-$(BUILD)/asan/synfind: $(ASAN_OBJS)
+$(BUILD)/asan/synfind: $(patsubst %.c,$(BUILD)/asan/%.o,$(SYNFIND_SRCS)) \
+		       $(BUILD)/asan/daemon/lib/libcommon.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/synfinctl: $(CTL_OBJS)
+# --- daemon/synfinctl/: the CLI; no BPF.
+$(BUILD)/daemon/synfinctl/%.o: INC := -Idaemon/lib
+
+$(BUILD)/synfinctl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/synfinctl/*.c)) $(COMMON_A)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -ljson-c -o $@
 
-$(BUILD)/tests/lib/%.o: tests/lib/%.c | $(BUILD)/tests/lib
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+# --- daemon/flood/: synfin-flood, the packet generator.
+FLOOD_SRCS := $(wildcard daemon/flood/*.c)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(TESTLIB_OBJS) $(LIB_OBJS) | $(BUILD)/tests/unit
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Idaemon -Itests/lib $^ $(LDLIBS) -lcmocka -o $@
+$(BUILD)/daemon/flood/%.o: INC := -Idaemon/flood -Idaemon/lib
+$(call skel_users,flood.skel.h,$(FLOOD_SRCS)): $(FLOOD_SKEL)
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c $(SKEL) $(TESTLIB_OBJS) $(LIB_OBJS) | $(BUILD)/tests/bpf
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Idaemon -Itests/lib $(filter %.c %.o,$^) $(LDLIBS) -lcmocka -o $@
+$(BUILD)/synfin-flood: $(patsubst %.c,$(BUILD)/%.o,$(FLOOD_SRCS)) $(COMMON_A)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lpthread -o $@
 
-$(BUILD)/benchctl: tests/bench/benchctl.c | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+# --- tests/progs/: BPF aids of the testbed and the benchmark.
+TEST_PROGS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(wildcard tests/progs/*.bpf.c))
 
-$(BUILD)/prog_bench: tests/bench/prog_bench.c $(LIB_OBJS) $(TESTLIB_OBJS) | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Idaemon -Itests/lib $^ $(LDLIBS) -o $@
+all: $(TEST_PROGS)
 
-$(BUILD)/jit_lines: tests/bench/jit_lines.c | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -lbpf -o $@
+# --- tests/lib/: packet builder, reference checksums, loaders, fixtures.
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+TESTLIB_A    := $(BUILD)/tests/lib/libtest.a
+TEST_INC     := -Itests/lib -Idaemon/synfind -Idaemon/lib
 
-$(BUILD)/sweep_bench: tests/bench/sweep_bench.c $(LIB_OBJS) | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Idaemon $^ $(LDLIBS) -o $@
+$(BUILD)/tests/%.o: INC := $(TEST_INC)
+$(call skel_users,synfin.skel.h,$(TESTLIB_SRCS)): $(SKEL)
+$(TESTLIB_A): $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS))
 
-# Installs from Debian only what is missing.
+TEST_LIBS := $(TESTLIB_A) $(SYNFIND_A) $(COMMON_A)
+
+# --- tests/unit/ (cmocka) and tests/bpf/ (BPF_PROG_TEST_RUN): a binary per
+# test_*.c.
+UNIT_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS  := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/bpf/test_*.c))
+
+$(call skel_users,synfin.skel.h,$(wildcard tests/bpf/*.c)): $(SKEL)
+
+$(UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(TEST_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(BPF_TESTS): $(BUILD)/tests/bpf/%: $(BUILD)/tests/bpf/%.o $(TEST_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# --- tests/bench/: the benchmark's tools.
+BENCH_TOOLS := $(BUILD)/benchctl $(BUILD)/prog_bench $(BUILD)/jit_lines $(BUILD)/sweep_bench
+
+$(call skel_users,synfin.skel.h,$(wildcard tests/bench/*.c)): $(SKEL)
+
+$(BENCH_TOOLS): $(BUILD)/%: $(BUILD)/tests/bench/%.o $(TEST_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# --- commands.
+# Installs from Debian only what is missing: nothing runs apt-get when all
+# is there.
 deps:
 	$(Q)missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -163,7 +209,7 @@ bench: deps
 
 # Where xdp_synfin spends its time (perf, cpu-clock): no packets sent.
 profile: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/prog_bench $(BUILD)/jit_lines
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/prog_bench $(BUILD)/jit_lines $(TEST_PROGS)
 	$(Q)tests/bench/profile.sh $(BUILD)
 
 demo: deps
@@ -173,23 +219,4 @@ demo: deps
 clean:
 	$(Q)rm -rf $(BUILD)
 
-# synfin-flood, the packet generator: its own BPF object and skeleton.
-FLOOD_SKEL := $(BUILD)/flood.skel.h
-FLOOD_OBJS := $(patsubst daemon/%.c,$(BUILD)/daemon/%.o,$(wildcard daemon/flood*.c))
-
-all: $(BUILD)/synfin-flood
-
-$(FLOOD_SKEL): $(BUILD)/bpf/flood.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name flood > $@
-
-# A static pattern rule wins over daemon/%.o: no wait for synfin's skeleton.
-$(FLOOD_OBJS): $(BUILD)/daemon/%.o: daemon/%.c $(FLOOD_SKEL) | $(BUILD)/daemon
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Idaemon -c $< -o $@
-
-$(BUILD)/synfin-flood: $(FLOOD_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lpthread -o $@
-
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/daemon/*.d $(BUILD)/tests/*/*.d)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

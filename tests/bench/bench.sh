@@ -40,14 +40,14 @@ server_up() {
 	kernel)
 		in_s sysctl -qw net.ipv4.tcp_syncookies=2
 		# veth needs NAPI (an XDP program) to take XDP_TX'd frames.
-		in_s ip link set dev "$VS" xdpdrv obj "$BUILD/bpf/xdp_pass.bpf.o" sec xdp ;;
+		in_s ip link set dev "$VS" xdpdrv obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp ;;
 	synfin)
 		in_s sysctl -qw net.ipv4.tcp_syncookies=1
 		synfind_start --ports 80 --ct-size 65536 ;;
 	reflector|xdp_drop)
 		local prog=xdp_reflect
 		[ "$1" = xdp_drop ] && prog=xdp_drop_count
-		in_s "$BUILD/benchctl" "$BUILD/bpf/bench_xdp.bpf.o" $prog "$VS" $((DUR + 3)) \
+		in_s "$BUILD/benchctl" "$BUILD/tests/progs/bench_xdp.bpf.o" $prog "$VS" $((DUR + 3)) \
 			>"$TB_TMP/server.json" 2>&1 &
 		SERVER_PID=$!
 		for i in $(seq 50); do grep -q ready "$TB_TMP/server.json" && break; sleep 0.1; done ;;
@@ -68,7 +68,7 @@ server_down() {
 run_case() {
 	local case=$1 type=$2 rep=$3 rate=${4:-0} threads=${5:-1} b0 b1 s0=0 s1=0
 	server_up "$case"
-	in_c "$BUILD/benchctl" "$BUILD/bpf/bench_xdp.bpf.o" xdp_count_synack "$VC" $((DUR + 2)) \
+	in_c "$BUILD/benchctl" "$BUILD/tests/progs/bench_xdp.bpf.o" xdp_count_synack "$VC" $((DUR + 2)) \
 		>"$TB_TMP/client.json" 2>&1 &
 	local cpid=$!
 	for i in $(seq 50); do grep -q ready "$TB_TMP/client.json" && break; sleep 0.1; done
@@ -138,7 +138,7 @@ synfind_stop
 
 echo "per-packet cost in the programs (BPF_PROG_TEST_RUN):"
 for i in $(seq $((REPEATS * 3))); do
-	"$BUILD/prog_bench" "$BUILD/bpf/bench_xdp.bpf.o" || fail "prog_bench"
+	"$BUILD/prog_bench" "$BUILD/tests/progs/bench_xdp.bpf.o" || fail "prog_bench"
 done | tee "$TB_TMP/prog.jsonl"
 
 # Kept beside the testbed's own directory, in case the report fails.

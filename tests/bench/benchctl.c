@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* benchctl: attach one of the benchmark's XDP aids (bpf/bench_xdp.bpf.c)
+/* benchctl: attach one of the benchmark's XDP aids (tests/progs/bench_xdp.bpf.c)
  * to an interface for a bounded time, then print its counters as JSON.
  *   benchctl OBJ PROG IFACE SECONDS
  */

@@ -22,7 +22,7 @@ mkdir "$TMP/bpffs" && mount -t bpf bpf "$TMP/bpffs" || { echo "profile: no bpffs
 # Only prog_bench's own task (its BPF_PROG_TEST_RUN runs in its syscalls):
 # no other synfin running on the machine gets into the samples.
 perf record -q -e cpu-clock -F 20000 -o "$TMP/perf.data" -- \
-	"$BUILD/prog_bench" "$BUILD/bpf/bench_xdp.bpf.o" --pin "$TMP/bpffs/xdp_synfin" >/dev/null ||
+	"$BUILD/prog_bench" "$BUILD/tests/progs/bench_xdp.bpf.o" --pin "$TMP/bpffs/xdp_synfin" >/dev/null ||
 	{ echo "profile: perf record failed" >&2; exit 1; }
 "$BUILD/jit_lines" "$TMP/bpffs/xdp_synfin" >"$TMP/lines.txt" || exit 1
 perf script -i "$TMP/perf.data" -F ip,sym,symoff 2>/dev/null |

@@ -18,6 +18,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "testload.h"
+#include "synfin.skel.h"
 #include "ports.h"
 #include "pktbuild.h"
 
@@ -122,7 +124,7 @@ int main(int argc, char **argv)
 	int synfin_fd;
 
 	if (argc != 2 && !(argc == 4 && !strcmp(argv[2], "--pin"))) {
-		fprintf(stderr, "usage: prog_bench BUILD/bpf/bench_xdp.bpf.o [--pin PATH]\n");
+		fprintf(stderr, "usage: prog_bench BUILD/tests/progs/bench_xdp.bpf.o [--pin PATH]\n");
 		return 2;
 	}
 	skel = synfin_load_sized(65536);

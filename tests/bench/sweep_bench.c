@@ -13,6 +13,9 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include "loader.h"
+#include "testload.h"
+#include "synfin.skel.h"
+#include "clock.h"
 #include "expiry.h"
 #include "ct_filter.h"
 

@@ -36,6 +36,8 @@
 
 #include "synfin.h"
 #include "loader.h"
+#include "testload.h"
+#include "synfin.skel.h"
 #include "ports.h"
 #include "secrets.h"
 #include "ct_filter.h"

@@ -16,7 +16,9 @@
 #define _GNU_SOURCE
 #endif
 #include "fixture.h"
+#include "testload.h"
 #include "ct_format.h"
+#include "clock.h"
 #include "expiry.h"
 
 #define CLIENT_ISN 1000u

@@ -66,7 +66,7 @@ tb_up() {
 	in_s ip link set "$VS" up; in_c ip link set "$VC" up
 	# XDP_TX'd frames reach a veth peer only if it runs NAPI: give it an
 	# XDP program that passes everything.
-	in_c ip link set dev "$VC" xdpdrv obj "$BUILD/bpf/xdp_pass.bpf.o" sec xdp ||
+	in_c ip link set dev "$VC" xdpdrv obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp ||
 		fail "couldn't attach xdp_pass to $VC"
 	in_s sysctl -qw net.ipv4.tcp_syncookies=1
 	# Resolve neighbours once so the first test packet isn't an ARP miss.

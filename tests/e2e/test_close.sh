@@ -49,7 +49,7 @@ done
 # Simultaneous close, as synfin sees it: the client's FIN passes synfin and
 # is then lost before the server's stack, which sends its own FIN first.
 in_s tc qdisc add dev "$VS" clsact || fail "clsact"
-in_s tc filter add dev "$VS" ingress bpf da obj "$BUILD/bpf/tc_drop_fin.bpf.o" sec tc ||
+in_s tc filter add dev "$VS" ingress bpf da obj "$BUILD/tests/progs/tc_drop_fin.bpf.o" sec tc ||
 	fail "couldn't attach tc_drop_fin"
 c0=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ct_to_closing"])')
 close_case simultaneous $IP4_S

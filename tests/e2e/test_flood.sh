@@ -21,7 +21,7 @@ $PY -c 'import scapy' 2>/dev/null || skip "needs python3-scapy for $PY"
 tb_up
 # Live frames XDP_TX'd out of the client veth reach the server veth only
 # if it runs NAPI: give it an XDP program that passes everything.
-in_s ip link set dev "$VS" xdpdrv obj "$BUILD/bpf/xdp_pass.bpf.o" sec xdp ||
+in_s ip link set dev "$VS" xdpdrv obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp ||
 	fail "couldn't attach xdp_pass to $VS"
 SMAC=$(in_s cat /sys/class/net/"$VS"/address)
 

@@ -22,6 +22,8 @@
 #include "stats.h"
 #include "expiry.h"
 #include "ct_format.h"
+#include "clock.h"
+#include "listen_addr.h"
 #include "metrics.h"
 #include "ct_filter.h"
 
@@ -315,29 +317,29 @@ static void parses_good_addresses(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(metrics_parse_listen("127.0.0.1:9469", &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(listen_addr_parse("127.0.0.1:9469", &ss, &len, err, sizeof(err)), 0);
 	assert_int_equal(ss.ss_family, AF_INET);
 	assert_int_equal(len, sizeof(*sin));
 	assert_int_equal(ntohs(sin->sin_port), 9469);
 	assert_int_equal(ntohl(sin->sin_addr.s_addr), INADDR_LOOPBACK);
 
-	assert_int_equal(metrics_parse_listen("0.0.0.0:0", &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(listen_addr_parse("0.0.0.0:0", &ss, &len, err, sizeof(err)), 0);
 	assert_int_equal(ss.ss_family, AF_INET);
 	assert_int_equal(sin->sin_port, 0);
 	assert_int_equal(sin->sin_addr.s_addr, INADDR_ANY);
 
-	assert_int_equal(metrics_parse_listen("[::1]:9469", &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(listen_addr_parse("[::1]:9469", &ss, &len, err, sizeof(err)), 0);
 	assert_int_equal(ss.ss_family, AF_INET6);
 	assert_int_equal(len, sizeof(*sin6));
 	assert_int_equal(ntohs(sin6->sin6_port), 9469);
 	assert_memory_equal(&sin6->sin6_addr, &lo6, sizeof(lo6));
 
-	assert_int_equal(metrics_parse_listen("[::]:65535", &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(listen_addr_parse("[::]:65535", &ss, &len, err, sizeof(err)), 0);
 	assert_int_equal(ss.ss_family, AF_INET6);
 	assert_int_equal(ntohs(sin6->sin6_port), 65535);
 	assert_true(IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
 
-	assert_int_equal(metrics_parse_listen("[::ffff:10.0.0.1]:80", &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(listen_addr_parse("[::ffff:10.0.0.1]:80", &ss, &len, err, sizeof(err)), 0);
 	assert_true(IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr));
 }
 
@@ -359,16 +361,16 @@ static void refuses_bad_addresses(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		if (metrics_parse_listen(bad[i], &ss, &len, err, sizeof(err)) != -1)
+		if (listen_addr_parse(bad[i], &ss, &len, err, sizeof(err)) != -1)
 			fail_msg("'%s' was accepted", bad[i]);
 		assert_non_null(strstr(err, "bad metrics address"));
 		assert_null(strchr(err, '\n'));
 	}
-	metrics_parse_listen("localhost:9469", &ss, &len, err, sizeof(err));
+	listen_addr_parse("localhost:9469", &ss, &len, err, sizeof(err));
 	assert_non_null(strstr(err, "'localhost:9469': not a numeric IPv4 address"));
-	metrics_parse_listen("::1:9469", &ss, &len, err, sizeof(err));
+	listen_addr_parse("::1:9469", &ss, &len, err, sizeof(err));
 	assert_non_null(strstr(err, "brackets"));
-	metrics_parse_listen("1.2.3.4:65536", &ss, &len, err, sizeof(err));
+	listen_addr_parse("1.2.3.4:65536", &ss, &len, err, sizeof(err));
 	assert_non_null(strstr(err, "port"));
 }
 

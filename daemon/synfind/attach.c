@@ -13,29 +13,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "synfin.skel.h"
 #include "attach.h"
 
 /* Debian 12's uapi headers predate TCX (kernel 6.6). */
 #define SYNFIN_BPF_TCX_INGRESS 46
 #define SYNFIN_BPF_TCX_EGRESS 47
-
-int xdp_mode_parse(const char *s, enum xdp_mode *mode)
-{
-	if (!strcmp(s, "auto"))
-		*mode = XDP_MODE_AUTO;
-	else if (!strcmp(s, "native"))
-		*mode = XDP_MODE_NATIVE;
-	else if (!strcmp(s, "skb"))
-		*mode = XDP_MODE_SKB;
-	else
-		return -1;
-	return 0;
-}
-
-const char *xdp_mode_name(enum xdp_mode mode)
-{
-	return mode == XDP_MODE_SKB ? "skb" : mode == XDP_MODE_NATIVE ? "native" : "auto";
-}
 
 static void link_path(const struct attachment *a, const char *name, char *buf,
 		      size_t len)

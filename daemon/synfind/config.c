@@ -8,9 +8,9 @@
 #include <strings.h>
 #include <ini.h>
 #include "ports.h"
-#include "control.h"
+#include "control_proto.h"
 #include "config.h"
-#include "metrics.h"
+#include "listen_addr.h"
 
 void config_defaults(struct config *c)
 {
@@ -59,6 +59,24 @@ int prefix_parse(const char *s, struct prefix *p)
 	return 0;
 }
 
+int xdp_mode_parse(const char *s, enum xdp_mode *mode)
+{
+	if (!strcmp(s, "auto"))
+		*mode = XDP_MODE_AUTO;
+	else if (!strcmp(s, "native"))
+		*mode = XDP_MODE_NATIVE;
+	else if (!strcmp(s, "skb"))
+		*mode = XDP_MODE_SKB;
+	else
+		return -1;
+	return 0;
+}
+
+const char *xdp_mode_name(enum xdp_mode mode)
+{
+	return mode == XDP_MODE_SKB ? "skb" : mode == XDP_MODE_NATIVE ? "native" : "auto";
+}
+
 static int parse_bool(const char *v, int *out)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
@@ -95,41 +113,69 @@ static int parse_u32(const char *v, __u32 lo, __u32 hi, __u32 *out)
 
 enum key_type { K_U32, K_BOOL, K_STR, K_IFACES, K_MODE, K_PORTS, K_PREFIXES };
 
-/* Every key: where it lives, its type and its range. */
+/* Every key: where it lives, its type and range, and the command-line flag
+ * that overrides it. synfind's getopt table, its --help and the README's
+ * table of flags all come from here.
+ */
 static const struct key {
 	const char *section, *name;
 	enum key_type type;
 	size_t off, size;
 	__u32 lo, hi;
 	int zero_ok;		/* 0 means "automatic", outside [lo, hi] */
+	struct config_flag flag;
 } keys[] = {
-#define U32(s, n, f, l, h) { s, n, K_U32, offsetof(struct config, f), 0, l, h, 0 }
-#define U32Z(s, n, f, l, h) { s, n, K_U32, offsetof(struct config, f), 0, l, h, 1 }
-#define BOOL(s, n, f) { s, n, K_BOOL, offsetof(struct config, f), 0, 0, 0, 0 }
-#define STR(s, n, f) { s, n, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0 }
-#define LIST(s, n, t) { s, n, t, 0, 0, 0, 0, 0 }
-	LIST("daemon", "interfaces", K_IFACES),
-	LIST("daemon", "mode", K_MODE),
-	STR("daemon", "pin_dir", pin_dir),
-	STR("daemon", "control_socket", control_socket),
-	STR("daemon", "metrics_listen", metrics_listen),
-	BOOL("daemon", "keep_attached", keep_attached),
-	LIST("protect", "ports", K_PORTS),
-	LIST("protect", "prefixes", K_PREFIXES),
-	U32("cookie", "rotate_s", rotate_s, 1, 86400),
-	U32Z("cookie", "mss4", mss4, 536, 65495),
-	U32Z("cookie", "mss6", mss6, 1220, 65475),
-	U32("cookie", "wscale", wscale, 0, 14),
-	BOOL("cookie", "window_scaling", window_scaling),
-	BOOL("cookie", "sack", sack),
-	BOOL("cookie", "timestamps", timestamps),
-	BOOL("cookie", "ecn", ecn),
-	U32("conntrack", "max_entries", max_entries, 1024, 1u << 26),
-	U32("conntrack", "time_wait_ms", time_wait_ms, 0, 3600000),
-	U32("conntrack", "syn_timeout_s", syn_timeout_s, 1, 86400),
-	U32("conntrack", "established_timeout_s", established_timeout_s, 0, 30 * 86400),
-	U32("conntrack", "close_timeout_s", close_timeout_s, 1, 86400),
-	U32("conntrack", "close_wait_timeout_s", close_wait_timeout_s, 1, 86400),
+#define F(...) { __VA_ARGS__ }
+#define U32(s, n, f, l, h, fl) { s, n, K_U32, offsetof(struct config, f), 0, l, h, 0, fl }
+#define U32Z(s, n, f, l, h, fl) { s, n, K_U32, offsetof(struct config, f), 0, l, h, 1, fl }
+#define BOOL(s, n, f, fl) { s, n, K_BOOL, offsetof(struct config, f), 0, 0, 0, 0, fl }
+#define STR(s, n, f, fl) { s, n, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, 0, fl }
+#define LIST(s, n, t, fl) { s, n, t, 0, 0, 0, 0, 0, fl }
+	LIST("daemon", "interfaces", K_IFACES,
+	     F("iface", 'i', "IF", NULL, 1, "interface to protect")),
+	LIST("daemon", "mode", K_MODE,
+	     F("mode", 'm', "MODE", NULL, 0, "auto, native or skb; auto falls back to skb with a warning")),
+	STR("daemon", "pin_dir", pin_dir,
+	    F("pin-dir", 0, "DIR", NULL, 0, "bpffs directory for pins")),
+	STR("daemon", "control_socket", control_socket,
+	    F("socket", 's', "PATH", NULL, 0, "control socket, for synfinctl")),
+	STR("daemon", "metrics_listen", metrics_listen,
+	    F("metrics", 0, "ADDR:PORT", NULL, 0, "Prometheus endpoint, off by default")),
+	BOOL("daemon", "keep_attached", keep_attached,
+	     F("keep", 'k', NULL, "yes", 0, "leave everything attached at exit")),
+	LIST("protect", "ports", K_PORTS,
+	     F("ports", 'p', "SPEC", NULL, 0, "protected ports and ranges, 1-65535, e.g. 80,443,8000-8100")),
+	LIST("protect", "prefixes", K_PREFIXES,
+	     F("prefixes", 0, "LIST", NULL, 0, "protected destination prefixes, IPv4 and IPv6")),
+	U32("cookie", "rotate_s", rotate_s, 1, 86400,
+	    F("rotate-s", 0, "N", NULL, 0, "cookie secret rotation period, s")),
+	U32Z("cookie", "mss4", mss4, 536, 65495,
+	     F("mss4", 0, "N", NULL, 0, "MSS the SYN-ACK offers over IPv4; 0: the MTU less 40")),
+	U32Z("cookie", "mss6", mss6, 1220, 65475,
+	     F("mss6", 0, "N", NULL, 0, "MSS the SYN-ACK offers over IPv6; 0: the MTU less 60")),
+	U32("cookie", "wscale", wscale, 0, 14,
+	    F("wscale", 0, "N", NULL, 0, "our window scale, 0-14")),
+	BOOL("cookie", "window_scaling", window_scaling,
+	     F("no-wscale", 0, NULL, "no", 0, "don't offer window scaling")),
+	BOOL("cookie", "sack", sack,
+	     F("no-sack", 0, NULL, "no", 0, "don't offer SACK")),
+	BOOL("cookie", "timestamps", timestamps,
+	     F("no-timestamps", 0, NULL, "no", 0, "don't offer timestamps (nor ECN, which needs them)")),
+	BOOL("cookie", "ecn", ecn,
+	     F("no-ecn", 0, NULL, "no", 0, "don't offer ECN")),
+	U32("conntrack", "max_entries", max_entries, 1024, 1u << 26,
+	    F("ct-size", 0, "N", NULL, 0, "connection table entries")),
+	U32("conntrack", "time_wait_ms", time_wait_ms, 0, 3600000,
+	    F("time-wait-ms", 0, "N", NULL, 0, "how long TIME-WAIT entries stay, ms")),
+	U32("conntrack", "syn_timeout_s", syn_timeout_s, 1, 86400,
+	    F("syn-timeout-s", 0, "N", NULL, 0, "idle SYN-SENT and SYN-RECEIVED entries go after N s")),
+	U32("conntrack", "established_timeout_s", established_timeout_s, 0, 30 * 86400,
+	    F("established-timeout-s", 0, "N", NULL, 0, "idle ESTABLISHED entries go after N s; 0: kept until the LRU needs room")),
+	U32("conntrack", "close_timeout_s", close_timeout_s, 1, 86400,
+	    F("close-timeout-s", 0, "N", NULL, 0, "idle FIN-WAIT, CLOSING and LAST-ACK entries go after N s")),
+	U32("conntrack", "close_wait_timeout_s", close_wait_timeout_s, 1, 86400,
+	    F("close-wait-timeout-s", 0, "N", NULL, 0, "idle CLOSE-WAIT entries go after N s")),
+#undef F
 #undef U32
 #undef U32Z
 #undef BOOL
@@ -137,12 +183,50 @@ static const struct key {
 #undef LIST
 };
 
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
 const char *config_key_at(size_t i, const char **section)
 {
-	if (i >= sizeof(keys) / sizeof(keys[0]))
+	if (i >= NKEYS)
 		return NULL;
 	*section = keys[i].section;
 	return keys[i].name;
+}
+
+const struct config_flag *config_flag_at(size_t i, const char **section,
+					 const char **key)
+{
+	if (i >= NKEYS)
+		return NULL;
+	*section = keys[i].section;
+	*key = keys[i].name;
+	return &keys[i].flag;
+}
+
+void config_default_str(size_t i, char *buf, size_t len)
+{
+	struct config c;
+	const char *field;
+
+	buf[0] = '\0';
+	if (i >= NKEYS)
+		return;
+	config_defaults(&c);
+	field = (const char *)&c + keys[i].off;
+	switch (keys[i].type) {
+	case K_U32:
+		if (*(const __u32 *)field)
+			snprintf(buf, len, "%u", *(const __u32 *)field);
+		break;
+	case K_STR:
+		snprintf(buf, len, "%s", field);
+		break;
+	case K_MODE:
+		snprintf(buf, len, "%s", xdp_mode_name(c.mode));
+		break;
+	default:
+		break;
+	}
 }
 
 /* Comma- or space-separated list items, one call each. */
@@ -208,17 +292,17 @@ int config_set(struct config *c, const char *section, const char *name,
 	char *field;
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; i < NKEYS; i++) {
 		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name)) {
 			k = &keys[i];
 			break;
 		}
 	}
 	if (!k) {
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		for (i = 0; i < NKEYS; i++)
 			if (!strcmp(keys[i].section, section))
 				break;
-		if (i == sizeof(keys) / sizeof(keys[0]))
+		if (i == NKEYS)
 			snprintf(err, errlen, "unknown section [%s]", section);
 		else
 			snprintf(err, errlen, "unknown key '%s' in [%s]", name, section);
@@ -253,7 +337,7 @@ int config_set(struct config *c, const char *section, const char *name,
 			struct sockaddr_storage ss;
 			socklen_t sl;
 
-			if (metrics_parse_listen(value, &ss, &sl, err, errlen))
+			if (listen_addr_parse(value, &ss, &sl, err, errlen))
 				return -1;
 		}
 		strcpy(field, value);
@@ -290,7 +374,7 @@ struct load_ctx {
 	char msg[256];
 	int failed;
 	/* Keys seen, to refuse one given twice. */
-	unsigned char seen[sizeof(keys) / sizeof(keys[0])];
+	unsigned char seen[NKEYS];
 };
 
 static int config_line(void *user, const char *section, const char *name,
@@ -305,7 +389,7 @@ static int config_line(void *user, const char *section, const char *name,
 			 * only when built with INI_CALL_HANDLER_ON_NEW_SECTION) */
 		return 1;
 	}
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; i < NKEYS; i++) {
 		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name)) {
 			if (lc->seen[i]++) {
 				snprintf(lc->msg, sizeof(lc->msg),
@@ -347,24 +431,60 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
-void config_to_cfg(const struct config *c, int mtu, struct synfin_cfg *cfg)
+int config_override_add(struct config_source *src, const char *section,
+			const char *key, const char *value, int append)
 {
-	if (mtu < 1280)
-		mtu = 1500;
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->mss4 = c->mss4 ? c->mss4 : (__u32)(mtu - 40 > 65495 ? 65495 : mtu - 40);
-	cfg->mss6 = c->mss6 ? c->mss6 : (__u32)(mtu - 60 > 65475 ? 65475 : mtu - 60);
-	cfg->window = 65535;
-	cfg->wscale = c->wscale;
-	if (c->sack)
-		cfg->flags |= SYNFIN_CFG_SACK;
-	if (c->timestamps)
-		cfg->flags |= SYNFIN_CFG_TS;
-	/* ECN is remembered in the TSval: it needs timestamps. */
-	if (c->ecn && c->timestamps)
-		cfg->flags |= SYNFIN_CFG_ECN;
-	if (c->window_scaling)
-		cfg->flags |= SYNFIN_CFG_WSCALE;
-	if (c->nprefixes)
-		cfg->flags |= SYNFIN_CFG_PREFIXES;
+	struct config_override *o = NULL;
+	int i;
+
+	for (i = 0; append && i < src->nov; i++)
+		if (!strcmp(src->ov[i].section, section) && !strcmp(src->ov[i].key, key))
+			o = &src->ov[i];
+	if (o) {
+		size_t n = strlen(o->value);
+
+		if (n + strlen(value) + 2 > sizeof(o->value))
+			return -1;
+		snprintf(o->value + n, sizeof(o->value) - n, ",%s", value);
+		return 0;
+	}
+	if (src->nov == CONFIG_MAX_OVERRIDES || strlen(value) >= sizeof(o->value))
+		return -1;
+	o = &src->ov[src->nov++];
+	o->section = section;
+	o->key = key;
+	strcpy(o->value, value);
+	return 0;
+}
+
+int config_build(const struct config_source *src, struct config *c, char *err,
+		 size_t errlen)
+{
+	char msg[256];
+	int i;
+
+	config_defaults(c);
+	if (src->path && config_load(src->path, c, err, errlen))
+		return -1;
+	for (i = 0; i < src->nov; i++) {
+		if (config_set(c, src->ov[i].section, src->ov[i].key, src->ov[i].value,
+			       msg, sizeof(msg))) {
+			snprintf(err, errlen, "command line: %s", msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int config_check_complete(const struct config *c, char *err, size_t errlen)
+{
+	if (!c->nifaces) {
+		snprintf(err, errlen, "no interface: give --iface or [daemon] interfaces");
+		return -1;
+	}
+	if (!c->have_ports) {
+		snprintf(err, errlen, "no protected port: give --ports or [protect] ports");
+		return -1;
+	}
+	return 0;
 }

@@ -3,6 +3,7 @@
  * table and protected ports, over its control socket.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <json-c/json.h>
-#include "control.h"
+#include "control_proto.h"
 
 #define EXIT_DAEMON 1
 #define EXIT_USAGE 2
@@ -195,7 +196,7 @@ static int cmd_status(int argc, char **argv)
 
 	if (no_args(argc, argv, "status"))
 		return EXIT_USAGE;
-	ret = call_or_print(req_new("status"), &r);
+	ret = call_or_print(req_new(CONTROL_CMD_STATUS), &r);
 	if (ret || !r)
 		return ret;
 	printf("synfind up %lld s, programs: xdp %lld, tc ingress %lld, tc egress %lld\n",
@@ -264,7 +265,7 @@ static int cmd_stats(int argc, char **argv)
 		}
 	}
 	if (!interval) {
-		ret = call_or_print(req_new("stats"), &r);
+		ret = call_or_print(req_new(CONTROL_CMD_STATS), &r);
 		if (ret || !r)
 			return ret;
 		json_object_object_get_ex(r, "counters", &c);
@@ -280,7 +281,7 @@ static int cmd_stats(int argc, char **argv)
 		printf("%10s %10s %9s %9s %10s %7s %7s %7s\n", "syn/s", "synack/s",
 		       "ack-ok/s", "ack-bad/s", "drop/s", "est", "closed", "tw");
 	for (i = 0; count < 0 || i <= count; i++) {
-		ret = call(req_new("stats"), &r);
+		ret = call(req_new(CONTROL_CMD_STATS), &r);
 		if (ret) {
 			json_object_put(prev);
 			return ret;
@@ -329,7 +330,7 @@ static int cmd_stats(int argc, char **argv)
 
 static int cmd_conns(int argc, char **argv)
 {
-	json_object *req = req_new("conns"), *r, *arr;
+	json_object *req = req_new(CONTROL_CMD_CONNS), *r, *arr;
 	long limit;
 	size_t i;
 	int a, ret;
@@ -377,7 +378,7 @@ static int cmd_conns(int argc, char **argv)
 
 static int cmd_ports(int argc, char **argv)
 {
-	json_object *req = req_new("ports"), *r;
+	json_object *req = req_new(CONTROL_CMD_PORTS), *r;
 	const char *op = argc > 1 ? argv[1] : "list";
 	int ret, show;
 
@@ -408,7 +409,7 @@ static int cmd_ports(int argc, char **argv)
 
 static int cmd_flush(int argc, char **argv)
 {
-	json_object *req = req_new("flush"), *r;
+	json_object *req = req_new(CONTROL_CMD_FLUSH), *r;
 	int ret;
 
 	if (argc != 3 || strcmp(argv[1], "--state")) {
@@ -432,7 +433,7 @@ static int cmd_reload(int argc, char **argv)
 
 	if (no_args(argc, argv, "reload"))
 		return EXIT_USAGE;
-	ret = call_or_print(req_new("reload"), &r);
+	ret = call_or_print(req_new(CONTROL_CMD_RELOAD), &r);
 	if (ret || !r)
 		return ret;
 	printf("reloaded\n");

@@ -2,7 +2,7 @@
 #ifndef SYNFIN_PINS_H
 #define SYNFIN_PINS_H
 
-#include "synfin.skel.h"
+struct synfin;
 
 /* The pin directory: PIN_DIR/maps/NAME for every map, PIN_DIR/links/IF/
  * for the links (attach.c). One synfind per directory, held by a lock.

@@ -22,6 +22,9 @@
 #include "stats.h"
 #include "ct_format.h"
 #include "ct_walk.h"
+#include "clock.h"
+#include "daemon.h"
+#include "synfin.skel.h"
 #include "control.h"
 
 /* The whole request, and the whole reply: the daemon's loop waits. */
@@ -317,7 +320,7 @@ static json_object *cmd_reload(struct daemon *d, json_object *req)
 	json_object *o;
 
 	(void)req;
-	if (!d->reload || d->reload(d, err, sizeof(err)))
+	if (daemon_reload(d, err, sizeof(err)))
 		return error_reply("%s", err[0] ? err : "Reload refused");
 	o = json_object_new_object();
 	json_object_object_add(o, "reloaded", json_object_new_boolean(1));
@@ -328,12 +331,12 @@ static const struct {
 	const char *name;
 	json_object *(*fn)(struct daemon *d, json_object *req);
 } handlers[] = {
-	{ "flush", cmd_flush },
-	{ "reload", cmd_reload },
-	{ "status", cmd_status },
-	{ "stats", cmd_stats },
-	{ "conns", cmd_conns },
-	{ "ports", cmd_ports },
+	{ CONTROL_CMD_FLUSH, cmd_flush },
+	{ CONTROL_CMD_RELOAD, cmd_reload },
+	{ CONTROL_CMD_STATUS, cmd_status },
+	{ CONTROL_CMD_STATS, cmd_stats },
+	{ CONTROL_CMD_CONNS, cmd_conns },
+	{ CONTROL_CMD_PORTS, cmd_ports },
 };
 
 static json_object *dispatch(struct daemon *d, const char *line)

@@ -6,23 +6,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
+#include "clock.h"
 #include "config.h"
 #include "ct_filter.h"
 #include "expiry.h"
 
 #define SWEEP_BATCH 4096
-#define NS_PER_MS 1000000ULL
-#define NS_PER_S 1000000000ULL
-
-__u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
 
 void expiry_policy_from_config(struct expiry_policy *pol, const struct config *c)
 {
@@ -36,15 +26,6 @@ void expiry_policy_from_config(struct expiry_policy *pol, const struct config *c
 	pol->idle_ns[SF_TCP_LAST_ACK] = c->close_timeout_s * NS_PER_S;
 	pol->idle_ns[SF_TCP_CLOSE_WAIT] = c->close_wait_timeout_s * NS_PER_S;
 	pol->idle_ns[SF_TCP_TIME_WAIT] = (__u64)c->time_wait_ms * NS_PER_MS;
-}
-
-void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms)
-{
-	struct config c;
-
-	config_defaults(&c);
-	c.time_wait_ms = time_wait_ms;
-	expiry_policy_from_config(pol, &c);
 }
 
 /* Should this entry go? Counts why in st. */

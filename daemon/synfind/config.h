@@ -6,10 +6,11 @@
 #include <net/if.h>
 #include <linux/types.h>
 #include "synfin.h"
-#include "attach.h"
 
 #define SYNFIN_MAX_IFACES 16
 #define SYNFIN_DEFAULT_PIN_DIR "/sys/fs/bpf/synfin"
+
+enum xdp_mode { XDP_MODE_AUTO, XDP_MODE_NATIVE, XDP_MODE_SKB };
 
 struct prefix {
 	int ipv6;
@@ -60,7 +61,53 @@ int config_set(struct config *c, const char *section, const char *key,
 int prefix_parse(const char *s, struct prefix *p);
 /* The i-th known key and its section; NULL past the last. */
 const char *config_key_at(size_t i, const char **section);
-/* Effective cookie/responder settings for an interface MTU. */
-void config_to_cfg(const struct config *c, int mtu, struct synfin_cfg *cfg);
+
+/* The command-line flag of a key: --name (and -short_name), which sets the
+ * key to its argument, or to value when it takes none.
+ */
+struct config_flag {
+	const char *name;
+	char short_name;	/* 0: none */
+	const char *arg;	/* NULL: no argument, sets value */
+	const char *value;
+	int repeatable;		/* repeated, its arguments make one list */
+	const char *help;
+};
+
+/* The i-th key's flag, with its section and key; NULL past the last. */
+const struct config_flag *config_flag_at(size_t i, const char **section,
+					 const char **key);
+/* The i-th key's default as the file would write it; "" when it has none
+ * worth showing (a boolean, an empty list, an automatic 0).
+ */
+void config_default_str(size_t i, char *buf, size_t len);
+
+/* Where a configuration comes from: the defaults, then a file, then
+ * command-line flags in their order. synfind keeps it for reloads.
+ */
+#define CONFIG_MAX_OVERRIDES 64
+struct config_override {
+	const char *section, *key;
+	char value[1024];
+};
+
+struct config_source {
+	const char *path;	/* NULL: no file */
+	struct config_override ov[CONFIG_MAX_OVERRIDES];
+	int nov;
+};
+
+/* Adds "key = value" to src; with append, to the same key's value given
+ * before, as one more list item. 0, or -1 when there is no room.
+ */
+int config_override_add(struct config_source *src, const char *section,
+			const char *key, const char *value, int append);
+/* Defaults, the file, the flags. 0, or -1 with a message for the user. */
+int config_build(const struct config_source *src, struct config *c, char *err,
+		 size_t errlen);
+/* What synfind can't run without: interfaces and ports. */
+int config_check_complete(const struct config *c, char *err, size_t errlen);
+int xdp_mode_parse(const char *s, enum xdp_mode *mode);
+const char *xdp_mode_name(enum xdp_mode mode);
 
 #endif

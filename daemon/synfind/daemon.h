@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The running daemon, as the control socket sees it. */
+/* The running daemon: its state, and the loop that owns it (daemon.c). */
 #ifndef SYNFIN_DAEMON_H
 #define SYNFIN_DAEMON_H
 
 #include <linux/types.h>
 #include "synfin.h"
-#include "synfin.skel.h"
 #include "attach.h"
 #include "config.h"
 #include "expiry.h"
 #include "ct_filter.h"
+
+/* The table's filter is rebuilt along a pass at most this often: its stale
+ * bits (entries gone since) only cost lookups.
+ */
+#define FILTER_REBUILD_S 10
+
+struct synfin;
 
 struct daemon {
 	struct config conf;		/* what is in force */
@@ -30,10 +36,7 @@ struct daemon {
 	__u64 sweep_cost_ns;	/* the last slice's */
 	__u64 expired_total;
 	__u64 tw_expired_total;
-	/* SIGHUP's work, for the control socket's "reload": 0, or -1 with
-	 * the reason in err.
-	 */
-	int (*reload)(struct daemon *d, char *err, size_t errlen);
+	const struct config_source *src;	/* what reload rereads */
 	/* Entries the LRU evicted since start: made, less swept, less
 	 * present (measured from the first sweep).
 	 */
@@ -41,5 +44,25 @@ struct daemon {
 	__u64 base_made, base_expired, base_present, warned_ns;
 	int have_base;
 };
+
+struct events;
+
+/* Writes the run-time settings of c into the maps (ports, prefixes, cookie
+ * options) and takes its expiry policy. 0, or -1 with a logged reason.
+ */
+int daemon_apply(struct daemon *d, const struct config *c);
+/* SIGHUP's and the control socket's reload: what can change on the fly
+ * does, the rest is refused loudly. 0, or -1 with the reason in err.
+ */
+int daemon_reload(struct daemon *d, char *err, size_t errlen);
+/* The tag XDP puts on validated ACKs for TC: random per load, the running
+ * one on a restart over kept pins.
+ */
+int daemon_pick_meta_magic(struct daemon *d);
+void daemon_print_counters(const struct daemon *d);
+/* Sweeps, rotates, serves the control socket and the events until SIGINT
+ * or SIGTERM. 0, or -1 when the loop itself failed.
+ */
+int daemon_run(struct daemon *d, int cfd, struct events *ev);
 
 #endif

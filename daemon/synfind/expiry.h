@@ -25,8 +25,6 @@ struct config;
  * closes (120 s); ESTABLISHED kept unless established_timeout_s is set.
  */
 void expiry_policy_from_config(struct expiry_policy *pol, const struct config *c);
-/* The defaults, with this TIME-WAIT. */
-void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms);
 struct ct_filter;
 /* Where a sweep in slices has got to. Zeroed: at the start. */
 struct sweep_cursor {
@@ -54,6 +52,5 @@ int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
  */
 int ct_sweep_slice(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
 		   __u32 budget, struct sweep_cursor *cur, struct expiry_stats *st);
-__u64 monotonic_ns(void);
 
 #endif

@@ -4,7 +4,6 @@
 #define SYNFIN_METRICS_H
 
 #include <stddef.h>
-#include <sys/socket.h>
 #include <linux/types.h>
 
 /* Where the values come from. The HTTP thread reads only these: BPF maps
@@ -41,11 +40,5 @@ unsigned int metrics_port(const struct metrics *m);
 
 /* The exposition text in a malloc'd buffer; NULL and errno on failure. */
 char *metrics_render(const struct metrics_source *src);
-
-/* "ADDR:PORT" with a numeric IPv4 address or a bracketed IPv6 one.
- * Returns 0, or -1 with the reason in err.
- */
-int metrics_parse_listen(const char *s, struct sockaddr_storage *ss,
-			 socklen_t *len, char *err, size_t errlen);
 
 #endif

@@ -2,13 +2,11 @@
 #ifndef SYNFIN_CONTROL_H
 #define SYNFIN_CONTROL_H
 
-#include "daemon.h"
+#include "control_proto.h"
 
-/* The control socket: one JSON request line, one JSON reply line, per
- * connection. Requests: {"cmd": "status" | "stats" | "conns" | "ports", ...}.
- */
-#define SYNFIN_DEFAULT_SOCKET "/run/synfin/synfind.sock"
-#define CONTROL_MAX_REQUEST 4096
+struct daemon;
+
+/* synfind's side of the control protocol (control_proto.h). */
 
 /* Listens on path (its directory is created). Returns the fd or -1. */
 int control_open(const char *path);

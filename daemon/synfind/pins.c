@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "synfin.skel.h"
 #include "pins.h"
 
 static int mkdir_p(const char *dir)

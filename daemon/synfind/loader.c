@@ -6,35 +6,9 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "config.h"
+#include "synfin.skel.h"
 #include "loader.h"
 #include "ct_filter.h"
-
-struct synfin *synfin_load(void)
-{
-	return synfin_load_sized(SYNFIN_CT_DEFAULT_ENTRIES);
-}
-
-struct synfin *synfin_load_sized(__u32 ct_entries)
-{
-	struct synfin *skel;
-	int err;
-
-	skel = synfin__open();
-	if (!skel) {
-		err = -errno;
-		pr_err("Couldn't open the BPF object: %s (%d)", strerror(-err),
-		       err);
-		errno = -err;
-		return NULL;
-	}
-	if (synfin_set_ct_size(skel, ct_entries) || synfin_load_opened(skel, 1)) {
-		err = errno;
-		synfin__destroy(skel);
-		errno = err;
-		return NULL;
-	}
-	return skel;
-}
 
 int synfin_set_ct_size(struct synfin *skel, __u32 ct_entries)
 {
@@ -66,12 +40,26 @@ int synfin_load_opened(struct synfin *skel, int table_fresh)
 	return -1;
 }
 
-void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu)
+void synfin_cfg_from_config(const struct config *c, int mtu, struct synfin_cfg *cfg)
 {
-	struct config c;
-
-	config_defaults(&c);
-	config_to_cfg(&c, mtu, cfg);
+	if (mtu < 1280)
+		mtu = 1500;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mss4 = c->mss4 ? c->mss4 : (__u32)(mtu - 40 > 65495 ? 65495 : mtu - 40);
+	cfg->mss6 = c->mss6 ? c->mss6 : (__u32)(mtu - 60 > 65475 ? 65475 : mtu - 60);
+	cfg->window = 65535;
+	cfg->wscale = c->wscale;
+	if (c->sack)
+		cfg->flags |= SYNFIN_CFG_SACK;
+	if (c->timestamps)
+		cfg->flags |= SYNFIN_CFG_TS;
+	/* ECN is remembered in the TSval: it needs timestamps. */
+	if (c->ecn && c->timestamps)
+		cfg->flags |= SYNFIN_CFG_ECN;
+	if (c->window_scaling)
+		cfg->flags |= SYNFIN_CFG_WSCALE;
+	if (c->nprefixes)
+		cfg->flags |= SYNFIN_CFG_PREFIXES;
 }
 
 static int write_one(struct bpf_map *map, const void *val, const char *what)

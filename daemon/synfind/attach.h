@@ -3,9 +3,9 @@
 #define SYNFIN_ATTACH_H
 
 #include <net/if.h>
-#include "synfin.skel.h"
+#include "config.h"
 
-enum xdp_mode { XDP_MODE_AUTO, XDP_MODE_NATIVE, XDP_MODE_SKB };
+struct synfin;
 
 struct attachment {
 	char ifname[IF_NAMESIZE];
@@ -18,8 +18,6 @@ struct attachment {
 	char pin_dir[256];	/* "" when not pinned */
 };
 
-int xdp_mode_parse(const char *s, enum xdp_mode *mode);
-const char *xdp_mode_name(enum xdp_mode mode);
 /* TC (egress, then ingress) first, then XDP, so a cookie ACK that XDP
  * passes always finds the program that hands it over, and the table sees
  * the kernel's replies from the first. Returns 0 or -1 with nothing

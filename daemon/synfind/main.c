@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/* synfind: attach the synfin programs to interfaces and run their slow
+ * path: cookie secrets, connection-table expiry, the control socket.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <glob.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "ports.h"
+#include "config.h"
+#include "loader.h"
+#include "attach.h"
+#include "pins.h"
+#include "secrets.h"
+#include "stats.h"
+#include "clock.h"
+#include "expiry.h"
+#include "daemon.h"
+#include "control.h"
+#include "metrics.h"
+#include "events.h"
+#include "synfin.skel.h"
+
+#define EXIT_USAGE 2
+
+struct options {
+	struct config_source src;
+	int detach;
+};
+
+/* synfind's own flags; every other flag is a config key's (config.c). */
+enum { O_CONFIG = 'c', O_VERBOSE = 'v', O_HELP = 'h', O_DETACH = 256,
+       O_HELP_TABLE, O_KEY_BASE = 512 };
+
+static const struct own_flag {
+	const char *name;
+	char short_name;
+	const char *arg;
+	int id;
+	const char *help;
+} own_flags[] = {
+	{ "config", 'c', "FILE", O_CONFIG, "the INI file to read (see configs/synfin.conf)" },
+	{ "detach", 0, NULL, O_DETACH, "remove what a --keep run left attached, and exit" },
+	{ "verbose", 'v', NULL, O_VERBOSE, "debug messages (events, sweeps), and libbpf's" },
+	{ "help", 'h', NULL, O_HELP, "this text" },
+	{ "help-table", 0, NULL, O_HELP_TABLE, "the flags as the README's Markdown table" },
+};
+#define N_OWN (sizeof(own_flags) / sizeof(own_flags[0]))
+
+/* "-i, --iface IF" */
+static void flag_syntax(char short_name, const char *name, const char *arg,
+			char *buf, size_t len)
+{
+	if (short_name)
+		snprintf(buf, len, "-%c, --%s%s%s", short_name, name, arg ? " " : "",
+			 arg ? arg : "");
+	else
+		snprintf(buf, len, "--%s%s%s", name, arg ? " " : "", arg ? arg : "");
+}
+
+static void usage(FILE *f)
+{
+	const struct config_flag *fl;
+	const char *sec, *key;
+	char syn[64], def[64];
+	size_t i;
+
+	fprintf(f, "Usage: synfind [--config FILE] [--iface IF]... [--ports SPEC] [OPTIONS]\n"
+		   "Answer SYNs to protected ports with SYN cookies in XDP and track every\n"
+		   "protected connection. Each flag overrides the file's key beside it.\n\n");
+	for (i = 0; i < N_OWN; i++) {
+		flag_syntax(own_flags[i].short_name, own_flags[i].name, own_flags[i].arg,
+			    syn, sizeof(syn));
+		fprintf(f, "  %s%-*s %s\n", own_flags[i].short_name ? "" : "    ",
+			own_flags[i].short_name ? 26 : 22, syn, own_flags[i].help);
+	}
+	for (i = 0; (fl = config_flag_at(i, &sec, &key)); i++) {
+		flag_syntax(fl->short_name, fl->name, fl->arg, syn, sizeof(syn));
+		config_default_str(i, def, sizeof(def));
+		fprintf(f, "  %s%-*s %s%s\n  %26s [%s] %s%s%s%s\n", fl->short_name ? "" : "    ",
+			fl->short_name ? 26 : 22, syn, fl->help,
+			fl->repeatable ? " (repeatable)" : "", "", sec, key,
+			def[0] ? ", default " : "", def, "");
+	}
+	fprintf(f, "\nSignals: SIGHUP reloads FILE; SIGUSR1 prints the counters; SIGINT and\n"
+		   "SIGTERM detach (unless --keep) and exit.\n");
+}
+
+/* The README's table: one row per flag, from the same tables. */
+static void help_table(FILE *f)
+{
+	const struct config_flag *fl;
+	const char *sec, *key;
+	char syn[64], def[64];
+	size_t i;
+
+	fprintf(f, "| flag | key | meaning |\n|---|---|---|\n");
+	for (i = 0; i < N_OWN; i++) {
+		if (own_flags[i].id == O_HELP_TABLE)
+			continue;
+		flag_syntax(own_flags[i].short_name, own_flags[i].name, own_flags[i].arg,
+			    syn, sizeof(syn));
+		fprintf(f, "| `%s` | | %s |\n", syn, own_flags[i].help);
+	}
+	for (i = 0; (fl = config_flag_at(i, &sec, &key)); i++) {
+		flag_syntax(fl->short_name, fl->name, fl->arg, syn, sizeof(syn));
+		config_default_str(i, def, sizeof(def));
+		fprintf(f, "| `%s`%s | `[%s] %s` | %s%s%s%s |\n", syn,
+			fl->repeatable ? " (repeatable)" : "", sec, key, fl->help,
+			def[0] ? " (default `" : "", def, def[0] ? "`)" : "");
+	}
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	struct option longopts[N_OWN + 64 + 1];
+	const struct config_flag *fl;
+	const char *sec, *key;
+	char shorts[64] = ":";
+	size_t i, n = 0, ns = 1;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	memset(longopts, 0, sizeof(longopts));
+	for (i = 0; i < N_OWN; i++) {
+		longopts[n++] = (struct option){ own_flags[i].name,
+			own_flags[i].arg ? required_argument : no_argument, NULL, own_flags[i].id };
+		if (own_flags[i].short_name) {
+			shorts[ns++] = own_flags[i].short_name;
+			if (own_flags[i].arg)
+				shorts[ns++] = ':';
+		}
+	}
+	for (i = 0; (fl = config_flag_at(i, &sec, &key)) && n < N_OWN + 64; i++) {
+		longopts[n++] = (struct option){ fl->name,
+			fl->arg ? required_argument : no_argument, NULL, O_KEY_BASE + (int)i };
+		if (fl->short_name) {
+			shorts[ns++] = fl->short_name;
+			if (fl->arg)
+				shorts[ns++] = ':';
+		}
+	}
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG:
+			o->src.path = optarg;
+			continue;
+		case O_DETACH:
+			o->detach = 1;
+			continue;
+		case O_VERBOSE:
+			log_max_level = LOG_DEBUG;
+			continue;
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		case O_HELP_TABLE:
+			help_table(stdout);
+			exit(0);
+		case ':':
+			pr_err("Option '%s' needs a value (see --help)", argv[optind - 1]);
+			return -1;
+		case '?':
+			pr_err("Unknown option '%s' (see --help)", argv[optind - 1]);
+			return -1;
+		}
+		/* A short flag comes back as its letter: find its key. */
+		for (i = 0; c < O_KEY_BASE && (fl = config_flag_at(i, &sec, &key)); i++) {
+			if (fl->short_name == c) {
+				c = O_KEY_BASE + i;
+				break;
+			}
+		}
+		fl = config_flag_at(c - O_KEY_BASE, &sec, &key);
+		if (!fl || config_override_add(&o->src, sec, key, fl->arg ? optarg : fl->value,
+					       fl->repeatable)) {
+			pr_err("Too many options, or '%s' is too long", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		pr_err("Unexpected argument '%s' (see --help)", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* The kernel completes BPF-validated cookies only with syncookies on. */
+static int check_syncookies(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_syncookies", "r");
+	int v = -1;
+
+	if (!f || fscanf(f, "%d", &v) != 1) {
+		pr_err("Couldn't read net.ipv4.tcp_syncookies: %s", strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (v < 1) {
+		pr_err("net.ipv4.tcp_syncookies is 0, but synfin needs it at 1 or 2 to hand connections to sockets (sysctl -w net.ipv4.tcp_syncookies=1)");
+		return -1;
+	}
+	return 0;
+}
+
+/* --detach: what a --keep run (or a crash) left pinned goes. */
+static int detach_pinned(const struct config *c)
+{
+	struct synfin *skel;
+	struct attachment a;
+	char path[512];
+	struct pins p;
+	glob_t g;
+	int i;
+
+	if (pins_lock(&p, c->pin_dir))
+		return EXIT_USAGE;
+	/* Every interface with pinned links, named or not. */
+	snprintf(path, sizeof(path), "%s/links/*", c->pin_dir);
+	if (!glob(path, 0, NULL, &g)) {
+		for (i = 0; i < (int)g.gl_pathc; i++) {
+			memset(&a, 0, sizeof(a));
+			a.xdp_link = a.tc_link = a.tc_egress_link = -1;
+			snprintf(a.ifname, sizeof(a.ifname), "%s", strrchr(g.gl_pathv[i], '/') + 1);
+			snprintf(a.pin_dir, sizeof(a.pin_dir), "%s", c->pin_dir);
+			detach_iface(&a, 0);
+			pr_info("detached %s", a.ifname);
+		}
+		globfree(&g);
+	}
+	skel = synfin__open();
+	if (skel) {
+		pins_remove(&p, skel);
+		synfin__destroy(skel);
+	}
+	pins_unlock(&p);
+	pr_info("removed the pins under %s", c->pin_dir);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	static struct options o;
+	struct pins pins = { .lock_fd = -1 };
+	struct metrics *mx = NULL;
+	struct events *ev;
+	char err[512];
+	sigset_t mask;
+	int i, n, keep, cfd = -1, ret = 1;
+
+	log_setup_libbpf();
+	if (parse_args(argc, argv, &o))
+		return EXIT_USAGE;
+	if (config_build(&o.src, &d.conf, err, sizeof(err)) ||
+	    (!o.detach && config_check_complete(&d.conf, err, sizeof(err)))) {
+		pr_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (o.detach)
+		return detach_pinned(&d.conf);
+	d.src = &o.src;
+	for (i = 0; i < d.conf.nifaces; i++) {
+		if (!if_nametoindex(d.conf.ifaces[i])) {
+			pr_err("No such interface '%s'", d.conf.ifaces[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (check_syncookies())
+		return EXIT_USAGE;
+	d.ct_size = d.conf.max_entries;
+
+	/* Signals are read from a signalfd; block them before anything runs. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* A control client that goes away mid-reply must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (geteuid() && access(d.conf.pin_dir, W_OK)) {
+		pr_err("synfind needs root or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (can't write %s)",
+		       d.conf.pin_dir);
+		return EXIT_USAGE;
+	}
+	if (pins_lock(&pins, d.conf.pin_dir))
+		return EXIT_USAGE;
+	d.skel = synfin__open();
+	if (!d.skel) {
+		pr_err("Couldn't open the BPF object: %s", strerror(errno));
+		goto err_unlock;
+	}
+	if (synfin_set_ct_size(d.skel, d.ct_size))
+		goto err_destroy;
+	n = pins_reuse_maps(&pins, d.skel, d.ct_size);
+	if (n < 0) {
+		ret = EXIT_USAGE;
+		goto err_destroy;
+	}
+	d.pins_reused = n > 0;
+	if (synfin_load_opened(d.skel, !d.pins_reused)) {
+		ret = errno == EPERM ? EXIT_USAGE : 1;
+		goto err_destroy;
+	}
+	if (daemon_pick_meta_magic(&d) || pins_pin_maps(&pins, d.skel) ||
+	    daemon_apply(&d, &d.conf))
+		goto err_unpin;
+	/* Reused secrets keep the cookies in flight valid across a restart. */
+	if (!d.pins_reused && secrets_init(bpf_map__fd(d.skel->maps.secrets_map)))
+		goto err_unpin;
+	if (ct_filter_open(&d.filter, bpf_map__fd(d.skel->maps.ct_filter))) {
+		pr_err("Couldn't map the connection table's filter: %s", strerror(errno));
+		goto err_unpin;
+	}
+	d.cursor.filter = &d.filter;
+	d.cursor.filter_every_ns = FILTER_REBUILD_S * NS_PER_S;
+	if (!d.filter.can_rebuild)
+		pr_warn("No RCU grace period from userspace here (membarrier, nohz_full?): the connection table's filter won't be rebuilt, and fills up as connections come and go");
+	d.started_ns = d.secret_ns = monotonic_ns();
+	cfd = control_open(d.conf.control_socket);
+	if (cfd < 0)
+		goto err_unpin;
+	for (d.natt = 0; d.natt < d.conf.nifaces; d.natt++) {
+		if (attach_iface(d.skel, d.conf.ifaces[d.natt], d.conf.mode,
+				 d.conf.pin_dir, &d.att[d.natt])) {
+			ret = errno == EPERM ? EXIT_USAGE : 1;
+			goto err_detach;
+		}
+	}
+	if (d.conf.metrics_listen[0]) {
+		struct metrics_source ms = {
+			.counters_fd = bpf_map__fd(d.skel->maps.counters),
+			.conntrack_fd = bpf_map__fd(d.skel->maps.conntrack),
+			.ct_size = d.ct_size,
+			.started_ns = d.started_ns,
+			.secret_ns = &d.secret_ns,
+			.filter = &d.filter,
+		};
+
+		mx = metrics_start(d.conf.metrics_listen, &ms);
+		if (!mx)
+			goto err_detach;
+		pr_info("metrics on http://%s/metrics", d.conf.metrics_listen);
+	}
+	ports_format(&d.ports, err, sizeof(err));
+	for (i = 0; i < d.natt; i++)
+		pr_info("attached to %s (XDP %s mode%s), protecting ports %s, MSS %u/%u, wscale %u, conntrack map id %u%s",
+			d.att[i].ifname, xdp_mode_name(d.att[i].mode),
+			d.att[i].reused ? ", pinned links updated in place" : "",
+			err, d.cfg.mss4, d.cfg.mss6, d.cfg.wscale,
+			synfin_obj_id(bpf_map__fd(d.skel->maps.conntrack)),
+			d.pins_reused ? " (resumed from pins)" : "");
+
+	ev = events_open(bpf_map__fd(d.skel->maps.events));
+	if (!ev)
+		goto err_detach;
+	ret = daemon_run(&d, cfd, ev) ? 1 : 0;
+	events_close(ev);
+	daemon_print_counters(&d);
+err_detach:
+	metrics_stop(mx);
+	/* Kept: asked for, or a failed start over pins someone kept. */
+	keep = (d.conf.keep_attached && !ret) || (ret && d.pins_reused);
+	/* XDP before TC, interface by interface, in reverse. */
+	while (d.natt--)
+		detach_iface(&d.att[d.natt], keep);
+	control_close(cfd, d.conf.control_socket);
+err_unpin:
+	keep = (d.conf.keep_attached && !ret) || (ret && d.pins_reused);
+	if (!keep)
+		pins_remove(&pins, d.skel);
+err_destroy:
+	ct_filter_close(&d.filter);
+	synfin__destroy(d.skel);
+err_unlock:
+	pins_unlock(&pins);
+	return ret;
+}

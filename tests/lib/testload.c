@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "config.h"
+#include "expiry.h"
+#include "loader.h"
+#include "synfin.skel.h"
+#include "testload.h"
+
+struct synfin *synfin_load_sized(__u32 ct_entries)
+{
+	struct synfin *skel;
+	int err;
+
+	skel = synfin__open();
+	if (!skel) {
+		err = -errno;
+		pr_err("Couldn't open the BPF object: %s (%d)", strerror(-err), err);
+		errno = -err;
+		return NULL;
+	}
+	if (synfin_set_ct_size(skel, ct_entries) || synfin_load_opened(skel, 1)) {
+		err = errno;
+		synfin__destroy(skel);
+		errno = err;
+		return NULL;
+	}
+	return skel;
+}
+
+void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu)
+{
+	struct config c;
+
+	config_defaults(&c);
+	synfin_cfg_from_config(&c, mtu, cfg);
+}
+
+void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms)
+{
+	struct config c;
+
+	config_defaults(&c);
+	c.time_wait_ms = time_wait_ms;
+	expiry_policy_from_config(pol, &c);
+}

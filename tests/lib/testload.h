@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading synfin the way tests and benchmarks want it: in one call, with
+ * the defaults synfind would use.
+ */
+#ifndef SYNFIN_TEST_LOAD_H
+#define SYNFIN_TEST_LOAD_H
+
+#include <linux/types.h>
+#include "synfin.h"
+
+struct synfin;
+struct expiry_policy;
+
+/* Opens and loads the BPF object with a connection table of ct_entries.
+ * NULL and a logged reason on failure; errno tells why.
+ */
+struct synfin *synfin_load_sized(__u32 ct_entries);
+/* synfind's defaults: MSS from the MTU, window scale 7, every option. */
+void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu);
+/* synfind's expiry defaults, with this TIME-WAIT. */
+void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms);
+
+#endif
