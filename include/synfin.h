@@ -44,6 +44,8 @@
 	X(MALFORMED_TCP, "malformed_tcp",                                      \
 	  "bad or truncated TCP header or options, dropped")                   \
 	X(FRAG_PASSED, "frag_passed", "IP fragments, passed to the kernel")    \
+	X(UNPARSED_PASSED, "unparsed_passed",                                  \
+	  "frames passed unread: a third VLAN tag, a fifth IPv6 extension header") \
 	X(CT_NEW_COOKIE, "ct_new_cookie",                                      \
 	  "connections tracked from a valid cookie ACK")                       \
 	X(CT_NEW_KERNEL, "ct_new_kernel",                                      \
