@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "log.h"
 #include "flood.h"
 
 static int parse_ip(const char *s, struct flood_net *net)
@@ -74,7 +75,7 @@ int flood_parse_dst(const char *s, struct flood_net *dst, __u16 *port)
 	}
 	return 0;
 bad:
-	flood_err("Bad --dst '%s': want ADDR[:PORT] or [ADDR6][:PORT], PORT 1-65535", s);
+	pr_err("Bad --dst '%s': want ADDR[:PORT] or [ADDR6][:PORT], PORT 1-65535", s);
 	return -1;
 }
 
@@ -105,7 +106,7 @@ int flood_parse_cidr(const char *s, struct flood_net *net)
 		net->addr[i] &= ~mask[i];
 	return 0;
 bad:
-	flood_err("Bad --src '%s': want ADDR or ADDR/PREFIX", s);
+	pr_err("Bad --src '%s': want ADDR or ADDR/PREFIX", s);
 	return -1;
 }
 
@@ -117,14 +118,14 @@ int flood_parse_mac(const char *s, __u8 mac[6])
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
 		   &b[4], &b[5], &tail) != 6) {
-		flood_err("Bad --dst-mac '%s': want six hex bytes, aa:bb:cc:dd:ee:ff", s);
+		pr_err("Bad --dst-mac '%s': want six hex bytes, aa:bb:cc:dd:ee:ff", s);
 		return -1;
 	}
 	for (i = 0; i < 6; i++)
 		mac[i] = b[i];
 	/* A group address would reach every host on the segment. */
 	if (mac[0] & 1) {
-		flood_err("Refusing --dst-mac %s: a multicast or broadcast address", s);
+		pr_err("Refusing --dst-mac %s: a multicast or broadcast address", s);
 		return -1;
 	}
 	return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* synfin-flood's pieces: addresses and the test-range check (flood_addr.c),
- * the interface (flood_iface.c), frames (flood_frame.c), the senders and
- * their threads (flood_tx.c), and the command line (flood.c).
+/* synfin-flood's pieces: addresses and the test-range check (addr.c),
+ * the interface (iface.c), frames (frame.c), the senders and
+ * their threads (tx.c), and the command line (main.c).
  */
 #ifndef SYNFIN_DAEMON_FLOOD_H
 #define SYNFIN_DAEMON_FLOOD_H
@@ -15,11 +15,7 @@
 #define FLOOD_EXIT_RUNTIME 1
 #define FLOOD_EXIT_USAGE 2
 
-/* One line on stderr, a JSON object in --json mode (flood.c). */
-void flood_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-extern int flood_json;
-
-/* flood_addr.c. Addresses are in network order; IPv4 uses word 0. */
+/* addr.c. Addresses are in network order; IPv4 uses word 0. */
 struct flood_net {
 	int ipv6;
 	__u32 addr[4];
@@ -36,7 +32,7 @@ int flood_net_is_test(const struct flood_net *net);
 void flood_net_mask(const struct flood_net *net, __u32 hostmask[4]);
 const char *flood_net_str(const struct flood_net *net, char *buf, size_t len);
 
-/* flood_iface.c */
+/* iface.c */
 struct flood_iface {
 	int ifindex;
 	__u8 mac[6];
@@ -56,7 +52,7 @@ int flood_iface_subnet(const char *name, int ipv6, struct flood_net *net);
  */
 int flood_iface_xdp_xmit(int ifindex);
 
-/* flood_frame.c */
+/* frame.c */
 struct flood_spec {
 	int ipv6;
 	__u8 src_mac[6], dst_mac[6];
@@ -82,7 +78,7 @@ void flood_rng_seed(struct flood_rng *rng);
 __u32 flood_frame_fill(const struct flood_spec *s, const struct flood_tmpl *tp,
 		       enum flood_type t, struct flood_rng *rng, __u8 *buf);
 
-/* flood_tx.c */
+/* tx.c */
 enum flood_mode { FLOOD_MODE_LIVE, FLOOD_MODE_PACKET };
 
 struct flood_run {

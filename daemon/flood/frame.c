@@ -142,7 +142,7 @@ static __u32 rng32(struct flood_rng *rng)
 	return (z ^ (z >> 31)) >> 32;
 }
 
-/* Mirrors flood_build() in bpf/flood.bpf.c. */
+/* Mirrors flood_build() in bpf/flood/flood.bpf.c. */
 __u32 flood_frame_fill(const struct flood_spec *s, const struct flood_tmpl *tp,
 		       enum flood_type t, struct flood_rng *rng, __u8 *buf)
 {

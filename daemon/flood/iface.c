@@ -16,6 +16,7 @@
 #include <linux/genetlink.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
+#include "log.h"
 #include "flood.h"
 
 /* From <linux/if.h>, which clashes with <net/if.h>. */
@@ -67,25 +68,25 @@ int flood_iface_get(const char *name, struct flood_iface *ifc)
 	int fd, err = 0;
 
 	if (strlen(name) >= IFNAMSIZ) {
-		flood_err("Bad --iface '%s': names have at most %d characters", name,
+		pr_err("Bad --iface '%s': names have at most %d characters", name,
 			  IFNAMSIZ - 1);
 		return -1;
 	}
 	ifc->ifindex = if_nametoindex(name);
 	if (!ifc->ifindex) {
-		flood_err("Couldn't find interface '%s': %s (%d)", name, strerror(errno),
+		pr_err("Couldn't find interface '%s': %s (%d)", name, strerror(errno),
 			  -errno);
 		return -1;
 	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		flood_err("Couldn't open a socket: %s (%d)", strerror(errno), -errno);
+		pr_err("Couldn't open a socket: %s (%d)", strerror(errno), -errno);
 		return -1;
 	}
 	strcpy(ifr.ifr_name, name);
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
 		err = -errno;
-		flood_err("Couldn't read the MAC address of '%s': %s (%d)", name,
+		pr_err("Couldn't read the MAC address of '%s': %s (%d)", name,
 			  strerror(-err), err);
 		goto out;
 	}
@@ -95,10 +96,10 @@ int flood_iface_get(const char *name, struct flood_iface *ifc)
 	if (!link_get(name, &flags, NULL)) {
 		if (!(flags & IFF_UP)) {
 			err = -ENETDOWN;
-			flood_err("Couldn't use interface '%s': it is down (%d)", name, err);
+			pr_err("Couldn't use interface '%s': it is down (%d)", name, err);
 		} else if (!(flags & IFF_LOWER_UP)) {
 			err = -ENETDOWN;
-			flood_err("Couldn't use interface '%s': it has no carrier (a veth: its "
+			pr_err("Couldn't use interface '%s': it has no carrier (a veth: its "
 				  "peer is down) (%d)", name, err);
 		}
 	}

@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
+#include "log.h"
 #include "flood.h"
 #include "flood.skel.h"
 
@@ -30,8 +31,6 @@
 #define DEFAULT_PORT 80
 #define DEFAULT_DURATION_S 10.0
 
-int flood_json;
-static int verbose;
 
 static const char *const type_names[FLOOD_TYPE__MAX] = {
 	[FLOOD_SYN] = "syn", [FLOOD_ACK] = "ack", [FLOOD_FIN] = "fin",
@@ -82,49 +81,6 @@ struct flood_cfg {
 	int threads;
 };
 
-static void vreport(const char *key, const char *fmt, va_list ap)
-{
-	char buf[512];
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (flood_json) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, key, json_object_new_string(buf));
-		fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_FLAGS));
-		json_object_put(o);
-	} else {
-		fprintf(stderr, "synfin-flood: %s%s\n", strcmp(key, "error") ? "warning: " : "", buf);
-	}
-}
-
-void flood_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("error", fmt, ap);
-	va_end(ap);
-}
-
-__attribute__((format(printf, 1, 2)))
-static void flood_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("warning", fmt, ap);
-	va_end(ap);
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	if (!verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);	/* its lines say "libbpf: " */
-}
-
 static void usage(FILE *f)
 {
 	char left[64];
@@ -152,7 +108,7 @@ static int parse_u64(const char *s, const char *what, __u64 lo, __u64 hi, __u64 
 	v = strtoull(s, &end, 10);
 	/* Digits only: strtoull would take a sign or leading blanks. */
 	if (errno || !isdigit((unsigned char)*s) || *end || v < lo || v > hi) {
-		flood_err("Bad --%s '%s': want a number from %llu to %llu", what, s,
+		pr_err("Bad --%s '%s': want a number from %llu to %llu", what, s,
 			  (unsigned long long)lo, (unsigned long long)hi);
 		return -1;
 	}
@@ -177,7 +133,7 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 	/* JSON errors from the first one on, wherever --json stands. */
 	for (t = 1; t < argc && strcmp(argv[t], "--"); t++)
 		if (!strcmp(argv[t], "--json"))
-			flood_json = 1;
+			log_json = 1;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->type = FLOOD_SYN;
@@ -203,7 +159,7 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 			for (t = 0; t < FLOOD_TYPE__MAX && strcmp(optarg, type_names[t]); t++)
 				;
 			if (t == FLOOD_TYPE__MAX) {
-				flood_err("Bad --type '%s': want syn, ack, fin, rst or mixed", optarg);
+				pr_err("Bad --type '%s': want syn, ack, fin, rst or mixed", optarg);
 				return -1;
 			}
 			cfg->type = t;
@@ -220,7 +176,7 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 			errno = 0;
 			d = strtod(optarg, &end);
 			if (errno || !*optarg || *end || !(d >= 0 && d <= 86400)) {
-				flood_err("Bad --duration '%s': want seconds from 0 to 86400", optarg);
+				pr_err("Bad --duration '%s': want seconds from 0 to 86400", optarg);
 				return -1;
 			}
 			cfg->duration = d;
@@ -231,7 +187,7 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 			cfg->threads = v;
 			break;
 		case OPT_JSON:
-			flood_json = 1;
+			log_json = 1;
 			break;
 		case OPT_MODE:
 			if (!strcmp(optarg, "live-frames")) {
@@ -239,36 +195,36 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 			} else if (!strcmp(optarg, "af_packet")) {
 				cfg->mode = FLOOD_MODE_PACKET;
 			} else {
-				flood_err("Bad --mode '%s': want live-frames or af_packet", optarg);
+				pr_err("Bad --mode '%s': want live-frames or af_packet", optarg);
 				return -1;
 			}
 			break;
 		case OPT_VERBOSE:
-			verbose = 1;
+			log_max_level = LOG_DEBUG;
 			break;
 		case 'h':
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
 		case ':':
-			flood_err("Option '%s' needs an argument (see --help)", argv[optind - 1]);
+			pr_err("Option '%s' needs an argument (see --help)", argv[optind - 1]);
 			return -1;
 		default:
-			flood_err("Unknown option '%s' (see --help)", argv[optind - 1]);
+			pr_err("Unknown option '%s' (see --help)", argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		flood_err("Unexpected argument '%s' (see --help)", argv[optind]);
+		pr_err("Unexpected argument '%s' (see --help)", argv[optind]);
 		return -1;
 	}
 	if (!cfg->iface || !cfg->dst_mac || !cfg->dst) {
-		flood_err("Missing --%s (see --help)",
+		pr_err("Missing --%s (see --help)",
 			  !cfg->iface ? "iface" : !cfg->dst_mac ? "dst-mac" : "dst");
 		return -1;
 	}
 	if (!cfg->count && cfg->duration == 0) {
-		flood_err("Refusing --count 0 with --duration 0: the flood would never stop");
+		pr_err("Refusing --count 0 with --duration 0: the flood would never stop");
 		return -1;
 	}
 	return 0;
@@ -288,24 +244,24 @@ static int build_spec(const struct flood_cfg *cfg, const struct flood_iface *ifc
 	    flood_parse_dst(cfg->dst, &dst, &port))
 		return -1;
 	if (!flood_net_is_test(&dst)) {
-		flood_err("Refusing --dst %s: not in 198.18.0.0/15 or 2001:db8::/32", cfg->dst);
+		pr_err("Refusing --dst %s: not in 198.18.0.0/15 or 2001:db8::/32", cfg->dst);
 		return -1;
 	}
 	if (cfg->src) {
 		if (flood_parse_cidr(cfg->src, &src))
 			return -1;
 	} else if (flood_iface_subnet(cfg->iface, dst.ipv6, &src)) {
-		flood_err("'%s' has no IPv%d address to draw sources from: give --src",
+		pr_err("'%s' has no IPv%d address to draw sources from: give --src",
 			  cfg->iface, dst.ipv6 ? 6 : 4);
 		return -1;
 	}
 	if (src.ipv6 != dst.ipv6) {
-		flood_err("--src %s and --dst %s are of different families",
+		pr_err("--src %s and --dst %s are of different families",
 			  flood_net_str(&src, buf, sizeof(buf)), cfg->dst);
 		return -1;
 	}
 	if (!flood_net_is_test(&src)) {
-		flood_err("Refusing %s %s: not inside 198.18.0.0/15 or 2001:db8::/32",
+		pr_err("Refusing %s %s: not inside 198.18.0.0/15 or 2001:db8::/32",
 			  cfg->src ? "--src" : "the interface's subnet",
 			  flood_net_str(&src, buf, sizeof(buf)));
 		return -1;
@@ -352,7 +308,7 @@ static struct flood *live_setup(const struct flood_cfg *cfg, const struct flood_
 	if (err) {
 		snprintf(why, len, "couldn't load the generator: %s (%d)%s", strerror(-err), err,
 			 err == -EPERM ? " (it needs CAP_BPF and CAP_NET_ADMIN, or root)" :
-			 verbose ? "" : " (--verbose shows the verifier's log)");
+			 log_max_level >= LOG_DEBUG ? "" : " (--verbose shows the verifier's log)");
 		goto err_destroy;
 	}
 	run->prog_fd = bpf_program__fd(skel->progs.flood_xmit);
@@ -370,7 +326,7 @@ err_destroy:
 
 static void print_line(json_object *o, const char *text)
 {
-	if (flood_json)
+	if (log_json)
 		puts(json_object_to_json_string_ext(o, JSON_FLAGS));
 	else
 		puts(text);
@@ -485,7 +441,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &cfg) || flood_iface_get(cfg.iface, &ifc) ||
 	    build_spec(&cfg, &ifc, &spec, tmpl))
 		return FLOOD_EXIT_USAGE;
-	libbpf_set_print(libbpf_print);
+	log_setup_libbpf();
 
 	run.type = cfg.type;
 	run.ifindex = ifc.ifindex;
@@ -499,14 +455,14 @@ int main(int argc, char **argv)
 	if (run.mode == FLOOD_MODE_LIVE) {
 		skel = live_setup(&cfg, &spec, tmpl, &run, why, sizeof(why));
 		if (!skel) {
-			flood_warn("live-frames mode unavailable: %s; falling back to AF_PACKET "
+			pr_warn("live-frames mode unavailable: %s; falling back to AF_PACKET "
 				   "with PACKET_QDISC_BYPASS", why);
 			run.mode = FLOOD_MODE_PACKET;
 		}
 	}
 	/* Once here, not once per thread later. */
 	if (run.mode == FLOOD_MODE_PACKET && (ret = flood_packet_probe(&run))) {
-		flood_err("Couldn't open an AF_PACKET socket on '%s': %s (%d)%s", cfg.iface,
+		pr_err("Couldn't open an AF_PACKET socket on '%s': %s (%d)%s", cfg.iface,
 			  strerror(-ret), ret,
 			  ret == -EPERM ? " (it needs CAP_NET_RAW, or root)" : "");
 		return FLOOD_EXIT_RUNTIME;
@@ -528,7 +484,7 @@ int main(int argc, char **argv)
 	 */
 	if (!workers || run.done_fd < 0 || pthread_sigmask(SIG_BLOCK, &mask, NULL) ||
 	    (sig_fd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
-		flood_err("Couldn't set up the threads: %s (%d)", strerror(errno), -errno);
+		pr_err("Couldn't set up the threads: %s (%d)", strerror(errno), -errno);
 		ret = FLOOD_EXIT_RUNTIME;
 		goto err_free;
 	}
@@ -550,7 +506,7 @@ int main(int argc, char **argv)
 		w->rate = cfg.rate / cfg.threads + ((__u64)i < cfg.rate % cfg.threads);
 		ret = flood_worker_start(w);
 		if (ret) {
-			flood_err("Couldn't start thread %d: %s (%d)", i, strerror(-ret), ret);
+			pr_err("Couldn't start thread %d: %s (%d)", i, strerror(-ret), ret);
 			atomic_store(&run.stop, 1);
 			cfg.threads = i;
 			failed = 1;
@@ -585,7 +541,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < cfg.threads; i++) {
 		if (!workers[i].err)
 			continue;
-		flood_err("Couldn't %s on '%s': %s (%d)", workers[i].err_what, cfg.iface,
+		pr_err("Couldn't %s on '%s': %s (%d)", workers[i].err_what, cfg.iface,
 			  strerror(-workers[i].err), workers[i].err);
 		failed = 1;
 	}

@@ -1,41 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Leveled logging to stderr, one line per message. */
+/* Reporting, one line per message (log.h). */
 #include <stdarg.h>
 #include <stdio.h>
-#include <bpf/libbpf.h>
+#include <json-c/json.h>
 #include "log.h"
 
 enum log_level log_max_level = LOG_INFO;
+int log_json;
 
-static const char *const level_names[] = {
-	[LOG_ERR] = "error", [LOG_WARN] = "warning",
-	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+static const char *const level_prefix[] = {
+	[LOG_ERR] = "Error: ", [LOG_WARN] = "Warning: ",
+	[LOG_INFO] = "", [LOG_DEBUG] = "debug: ",
 };
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
+	char buf[1024];
 	va_list ap;
 
 	if (lvl > log_max_level)
 		return;
-	fprintf(stderr, "synfind: %s: ", level_names[lvl]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-}
+	if (lvl == LOG_ERR && log_json) {
+		json_object *o = json_object_new_object();
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	(void)level;
-	if (log_max_level < LOG_DEBUG)
-		return 0;
-	fputs("libbpf: ", stderr);
-	return vfprintf(stderr, fmt, ap);
-}
-
-void log_setup_libbpf(void)
-{
-	libbpf_set_print(libbpf_print);
+		json_object_object_add(o, "error", json_object_new_string(buf));
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE |
+						       (log_json > 1 ? JSON_C_TO_STRING_PRETTY
+								     : JSON_C_TO_STRING_PLAIN)));
+		fflush(stdout);
+		json_object_put(o);
+		return;
+	}
+	fprintf(stderr, "%s%s\n", level_prefix[lvl], buf);
 }

@@ -3,7 +3,6 @@
  * table and protected ports, over its control socket.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,35 +13,13 @@
 #include <sys/un.h>
 #include <json-c/json.h>
 #include "control_proto.h"
+#include "log.h"
 
 #define EXIT_DAEMON 1
 #define EXIT_USAGE 2
 #define REPLY_MAX (64u << 20)
 
 static const char *sock_path = SYNFIN_DEFAULT_SOCKET;
-static int json_mode, pretty;
-
-/* One line on stderr, or a JSON error object in JSON mode (bpftool's way). */
-__attribute__((format(printf, 1, 2)))
-static void p_err(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (json_mode) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "error", json_object_new_string(buf));
-		puts(json_object_to_json_string_ext(o, pretty ? JSON_C_TO_STRING_PRETTY
-							      : JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
-	} else {
-		fprintf(stderr, "synfinctl: %s\n", buf);
-	}
-}
 
 /* Sends req, returns the reply (NULL after an error line). */
 static json_object *request(json_object *req)
@@ -59,15 +36,15 @@ static json_object *request(json_object *req)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
-			p_err("synfind is not running (no socket at %s)", sock_path);
+			pr_err("synfind is not running (no socket at %s)", sock_path);
 		else
-			p_err("Couldn't connect to %s: %s", sock_path, strerror(errno));
+			pr_err("Couldn't connect to %s: %s", sock_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;
 	}
 	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
-		p_err("Couldn't send to %s: %s", sock_path, strerror(errno));
+		pr_err("Couldn't send to %s: %s", sock_path, strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -88,14 +65,14 @@ static json_object *request(json_object *req)
 	}
 	close(fd);
 	if (!buf) {
-		p_err("Reply from synfind too large");
+		pr_err("Reply from synfind too large");
 		return NULL;
 	}
 	buf[len] = '\0';
 	reply = json_tokener_parse(buf);
 	free(buf);
 	if (!reply) {
-		p_err("synfind sent a reply that is not JSON");
+		pr_err("synfind sent a reply that is not JSON");
 		return NULL;
 	}
 	return reply;
@@ -111,7 +88,7 @@ static int call(json_object *req, json_object **reply)
 	if (!*reply)
 		return EXIT_DAEMON;
 	if (json_object_object_get_ex(*reply, "error", &err)) {
-		p_err("%s", json_object_get_string(err));
+		pr_err("%s", json_object_get_string(err));
 		json_object_put(*reply);
 		*reply = NULL;
 		return EXIT_DAEMON;
@@ -128,7 +105,7 @@ static int call_or_print(json_object *req, json_object **reply)
 {
 	int ret = call(req, reply);
 
-	if (!ret && json_mode) {
+	if (!ret && log_json) {
 		print_json(*reply);
 		json_object_put(*reply);
 		*reply = NULL;
@@ -146,7 +123,7 @@ static json_object *req_new(const char *cmd)
 
 static void print_json(json_object *o)
 {
-	puts(json_object_to_json_string_ext(o, pretty ? JSON_C_TO_STRING_PRETTY
+	puts(json_object_to_json_string_ext(o, log_json > 1 ? JSON_C_TO_STRING_PRETTY
 						      : JSON_C_TO_STRING_PLAIN));
 	fflush(stdout);
 }
@@ -182,7 +159,7 @@ static const char *gets_(json_object *o, const char *key)
 static int no_args(int argc, char **argv, const char *cmd)
 {
 	if (argc > 1) {
-		p_err("'%s' takes no argument '%s' (see synfinctl help)", cmd, argv[1]);
+		pr_err("'%s' takes no argument '%s' (see synfinctl help)", cmd, argv[1]);
 		return -1;
 	}
 	return 0;
@@ -231,7 +208,7 @@ static int parse_num(const char *s, const char *what, long lo, long hi, long *ou
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || !*s || *end || v < lo || v > hi) {
-		p_err("Bad %s '%s': want a number from %ld to %ld", what, s, lo, hi);
+		pr_err("Bad %s '%s': want a number from %ld to %ld", what, s, lo, hi);
 		return -1;
 	}
 	*out = v;
@@ -260,7 +237,7 @@ static int cmd_stats(int argc, char **argv)
 			if (parse_num(argv[++a], "count", 1, 1000000000, &count))
 				return EXIT_USAGE;
 		} else {
-			p_err("Unknown stats argument '%s' (want --interval S, --count N)", argv[a]);
+			pr_err("Unknown stats argument '%s' (want --interval S, --count N)", argv[a]);
 			return EXIT_USAGE;
 		}
 	}
@@ -277,7 +254,7 @@ static int cmd_stats(int argc, char **argv)
 	/* Live rates, a line a second in xdp-bench's way; the first sample
 	 * is the baseline.
 	 */
-	if (!json_mode)
+	if (!log_json)
 		printf("%10s %10s %9s %9s %10s %7s %7s %7s\n", "syn/s", "synack/s",
 		       "ack-ok/s", "ack-bad/s", "drop/s", "est", "closed", "tw");
 	for (i = 0; count < 0 || i <= count; i++) {
@@ -296,7 +273,7 @@ static int cmd_stats(int argc, char **argv)
 
 				json_object_object_add(rates, k, json_object_new_double(rate));
 			}
-			if (json_mode) {
+			if (log_json) {
 				json_object *cc;
 
 				json_object_object_get_ex(r, "counters", &cc);
@@ -351,7 +328,7 @@ static int cmd_conns(int argc, char **argv)
 			}
 			json_object_object_add(req, "limit", json_object_new_int64(limit));
 		} else {
-			p_err("Unknown conns argument '%s' (want --state STATE, --port P, --limit N)", argv[a]);
+			pr_err("Unknown conns argument '%s' (want --state STATE, --port P, --limit N)", argv[a]);
 			json_object_put(req);
 			return EXIT_USAGE;
 		}
@@ -386,12 +363,12 @@ static int cmd_ports(int argc, char **argv)
 		op = "list";
 	show = !strcmp(op, "list");
 	if (!show && strcmp(op, "set") && strcmp(op, "add") && strcmp(op, "del")) {
-		p_err("Unknown ports operation '%s' (want list, set, add or del)", op);
+		pr_err("Unknown ports operation '%s' (want list, set, add or del)", op);
 		json_object_put(req);
 		return EXIT_USAGE;
 	}
 	if (show ? argc > 2 : argc != 3) {
-		p_err(show ? "ports %s takes no argument"
+		pr_err(show ? "ports %s takes no argument"
 			   : "ports %s takes one port list, e.g. 80,443,8000-8100", op);
 		json_object_put(req);
 		return EXIT_USAGE;
@@ -413,7 +390,7 @@ static int cmd_flush(int argc, char **argv)
 	int ret;
 
 	if (argc != 3 || strcmp(argv[1], "--state")) {
-		p_err("flush takes --state STATE, e.g. flush --state TIME-WAIT");
+		pr_err("flush takes --state STATE, e.g. flush --state TIME-WAIT");
 		json_object_put(req);
 		return EXIT_USAGE;
 	}
@@ -489,7 +466,7 @@ static const struct cmd *cmd_find(const char *name)
 			return &cmds[i];
 		if (n && !strncmp(name, cmds[i].name, n)) {
 			if (found) {
-				p_err("Command '%s' is ambiguous (%s, %s, ...)", name,
+				pr_err("Command '%s' is ambiguous (%s, %s, ...)", name,
 				      found->name, cmds[i].name);
 				return NULL;
 			}
@@ -497,7 +474,7 @@ static const struct cmd *cmd_find(const char *name)
 		}
 	}
 	if (!found)
-		p_err("Unknown command '%s' (see synfinctl help)", name);
+		pr_err("Unknown command '%s' (see synfinctl help)", name);
 	return found;
 }
 
@@ -518,10 +495,10 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+jps:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			json_mode = 1;
+			log_json = 1;
 			break;
 		case 'p':
-			json_mode = pretty = 1;
+			log_json = 2;
 			break;
 		case 's':
 			sock_path = optarg;
@@ -530,7 +507,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			p_err("Unknown option '%s' (see synfinctl help)", argv[optind - 1]);
+			pr_err("Unknown option '%s' (see synfinctl help)", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}

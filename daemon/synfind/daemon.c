@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* synfind's loop and what it owns: reload, the table's sweep and eviction
- * count, cookie-secret rotation, the counters on SIGUSR1.
+/* What synfind's loop does: reload, the table's sweep and eviction count,
+ * cookie-secret rotation, the counters on SIGUSR1.
  */
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +10,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
@@ -23,13 +19,8 @@
 #include "stats.h"
 #include "loader.h"
 #include "secrets.h"
-#include "control.h"
-#include "events.h"
 #include "synfin.skel.h"
 #include "daemon.h"
-
-/* Four sweeps a second: TIME-WAIT ends within about 1/4 s of its time. */
-#define SWEEP_INTERVAL_NS 250000000L
 
 static int iface_mtu(const char *ifname)
 {
@@ -233,92 +224,26 @@ static void sweep(struct daemon *d)
 /* A fresh key for the next counter period, once every rotate_s (rounded
  * up to whole periods of 68.7 s: keys are per period).
  */
-static void maybe_rotate(struct daemon *d, __u64 *rotated_counter)
+static void maybe_rotate(struct daemon *d)
 {
 	__u64 now = secrets_counter_now();
 	__u64 period_ns = 1ULL << SYNFIN_COUNTER_SHIFT;
 	__u64 every = ((__u64)d->conf.rotate_s * NS_PER_S + period_ns - 1) / period_ns;
 
-	if (now == *rotated_counter || now < *rotated_counter + (every ? every : 1))
+	if (now == d->rotated_counter || now < d->rotated_counter + (every ? every : 1))
 		return;
 	if (secrets_rotate(bpf_map__fd(d->skel->maps.secrets_map), now)) {
 		pr_warn("Cookie secret not rotated; the old one stays");
 		return;
 	}
-	*rotated_counter = now;
+	d->rotated_counter = now;
 	/* The metrics thread reads it. */
 	__atomic_store_n(&d->secret_ns, monotonic_ns(), __ATOMIC_RELAXED);
 	pr_debug("rotated the cookie secret for counter %llu", (unsigned long long)now + 1);
 }
 
-int daemon_run(struct daemon *d, int cfd, struct events *ev)
+void daemon_tick(struct daemon *d)
 {
-	struct itimerspec its = { .it_interval = { 0, SWEEP_INTERVAL_NS },
-				  .it_value = { 0, SWEEP_INTERVAL_NS } };
-	__u64 rotated = secrets_counter_now(), ticks;
-	struct signalfd_siginfo si;
-	struct pollfd pfd[4];
-	sigset_t mask;
-	int sfd, tfd, ret = 0;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGUSR1);
-	sigaddset(&mask, SIGHUP);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
-		pr_err("Couldn't set up signals and timers: %s", strerror(errno));
-		ret = -1;
-		goto out;
-	}
-	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-	pfd[2] = (struct pollfd){ .fd = cfd, .events = POLLIN };
-	pfd[3] = (struct pollfd){ .fd = events_fd(ev), .events = POLLIN };
-
-	for (;;) {
-		if (poll(pfd, 4, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			pr_err("poll: %s", strerror(errno));
-			ret = -1;
-			break;
-		}
-		if (pfd[1].revents & POLLIN) {
-			if (read(tfd, &ticks, sizeof(ticks)) < 0)
-				ticks = 0;
-			sweep(d);
-			maybe_rotate(d, &rotated);
-		}
-		if (pfd[2].revents & POLLIN)
-			control_serve(cfd, d);
-		if (pfd[3].revents & POLLIN)
-			events_consume(ev);
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGUSR1) {
-			daemon_print_counters(d);
-			continue;
-		}
-		if (si.ssi_signo == SIGHUP) {
-			char err[512];
-
-			daemon_reload(d, err, sizeof(err));
-			continue;
-		}
-		pr_info("%s: %s", strsignal(si.ssi_signo),
-			d->conf.keep_attached ? "exiting, programs stay attached (keep)"
-					      : "detaching");
-		break;
-	}
-out:
-	if (sfd >= 0)
-		close(sfd);
-	if (tfd >= 0)
-		close(tfd);
-	return ret;
+	sweep(d);
+	maybe_rotate(d);
 }

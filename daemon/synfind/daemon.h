@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The running daemon: its state, and the loop that owns it (daemon.c). */
+/* The running daemon: its state, and what its loop does (daemon.c). */
 #ifndef SYNFIN_DAEMON_H
 #define SYNFIN_DAEMON_H
 
@@ -14,6 +14,8 @@
  * bits (entries gone since) only cost lookups.
  */
 #define FILTER_REBUILD_S 10
+/* Four ticks a second: TIME-WAIT ends within about 1/4 s of its time. */
+#define SWEEP_INTERVAL_NS 250000000L
 
 struct synfin;
 
@@ -30,6 +32,7 @@ struct daemon {
 	__u32 meta_magic;	/* XDP -> TC metadata tag; kept across --keep */
 	__u64 started_ns;	/* CLOCK_MONOTONIC */
 	__u64 secret_ns;	/* when the newest cookie key was written */
+	__u64 rotated_counter;	/* the cookie counter of the last rotation */
 	struct sweep_cursor cursor;	/* the sweep's pass under way */
 	struct ct_filter filter;	/* the table's, rebuilt by the sweep */
 	__u64 ct_present;	/* entries, as of the last full pass */
@@ -45,8 +48,6 @@ struct daemon {
 	int have_base;
 };
 
-struct events;
-
 /* Writes the run-time settings of c into the maps (ports, prefixes, cookie
  * options) and takes its expiry policy. 0, or -1 with a logged reason.
  */
@@ -60,9 +61,9 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen);
  */
 int daemon_pick_meta_magic(struct daemon *d);
 void daemon_print_counters(const struct daemon *d);
-/* Sweeps, rotates, serves the control socket and the events until SIGINT
- * or SIGTERM. 0, or -1 when the loop itself failed.
+/* The timer's work, SWEEP_INTERVAL_NS apart: a slice of the table's
+ * sweep, and a new cookie secret when one is due.
  */
-int daemon_run(struct daemon *d, int cfd, struct events *ev);
+void daemon_tick(struct daemon *d);
 
 #endif

@@ -219,6 +219,78 @@ static int check_syncookies(void)
 	return 0;
 }
 
+/* Runs until SIGINT or SIGTERM: 0, or -1 when the loop itself failed. */
+static int run(struct daemon *d, int cfd, struct events *ev)
+{
+	struct itimerspec its = { .it_interval = { 0, SWEEP_INTERVAL_NS },
+				  .it_value = { 0, SWEEP_INTERVAL_NS } };
+	__u64 ticks;
+	struct signalfd_siginfo si;
+	struct pollfd pfd[4];
+	sigset_t mask;
+	int sfd, tfd, ret = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+		pr_err("Couldn't set up signals and timers: %s", strerror(errno));
+		ret = -1;
+		goto out;
+	}
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = cfd, .events = POLLIN };
+	pfd[3] = (struct pollfd){ .fd = events_fd(ev), .events = POLLIN };
+
+	for (;;) {
+		if (poll(pfd, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("poll: %s", strerror(errno));
+			ret = -1;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			if (read(tfd, &ticks, sizeof(ticks)) < 0)
+				ticks = 0;
+			daemon_tick(d);
+		}
+		if (pfd[2].revents & POLLIN)
+			control_serve(cfd, d);
+		if (pfd[3].revents & POLLIN)
+			events_consume(ev);
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGUSR1) {
+			daemon_print_counters(d);
+			continue;
+		}
+		if (si.ssi_signo == SIGHUP) {
+			char err[512];
+
+			daemon_reload(d, err, sizeof(err));
+			continue;
+		}
+		pr_info("%s: %s", strsignal(si.ssi_signo),
+			d->conf.keep_attached ? "exiting, programs stay attached (keep)"
+					      : "detaching");
+		break;
+	}
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	return ret;
+}
+
 /* --detach: what a --keep run (or a crash) left pinned goes. */
 static int detach_pinned(const struct config *c)
 {
@@ -372,7 +444,8 @@ int main(int argc, char **argv)
 	ev = events_open(bpf_map__fd(d.skel->maps.events));
 	if (!ev)
 		goto err_detach;
-	ret = daemon_run(&d, cfd, ev) ? 1 : 0;
+	d.rotated_counter = secrets_counter_now();
+	ret = run(&d, cfd, ev) ? 1 : 0;
 	events_close(ev);
 	daemon_print_counters(&d);
 err_detach:
