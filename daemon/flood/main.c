@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "log.h"
+#include "opts.h"
 #include "flood.h"
 #include "flood.skel.h"
 
@@ -47,28 +48,23 @@ enum opt_id {
 	OPT_HELP,
 };
 
-static const struct flood_opt {
-	const char *name;
-	int id;
-	const char *arg;	/* NULL: a flag */
-	const char *help;	/* NULL: not in the help text */
-} opt_table[] = {
-	{ "iface", OPT_IFACE, "IF", "interface to send from (required)" },
-	{ "dst-mac", OPT_DST_MAC, "MAC", "the receiver's MAC address (required)" },
-	{ "dst", OPT_DST, "ADDR[:PORT]",
+static const struct opt opt_table[] = {
+	{ "iface", 0, "IF", OPT_IFACE, "interface to send from (required)" },
+	{ "dst-mac", 0, "MAC", OPT_DST_MAC, "the receiver's MAC address (required)" },
+	{ "dst", 0, "ADDR[:PORT]", OPT_DST,
 	  "destination, IPv4 or [IPv6]; port 80 unless given (required)" },
-	{ "src", OPT_SRC, "CIDR",
+	{ "src", 0, "CIDR", OPT_SRC,
 	  "source addresses drawn from here (default: the interface's subnet)" },
-	{ "type", OPT_TYPE, "TYPE", "syn, ack, fin, rst, or mixed: all four in turn (default syn)" },
-	{ "rate", OPT_RATE, "PPS", "frames per second, 0 as fast as possible (default 0)" },
-	{ "count", OPT_COUNT, "N", "stop after N frames, 0 no limit (default 0)" },
-	{ "duration", OPT_DURATION, "S", "stop after S seconds, 0 no limit (default 10)" },
-	{ "threads", OPT_THREADS, "N", "generator threads, each pinned to a CPU (default 1)" },
-	{ "json", OPT_JSON, NULL, "JSON lines on stdout, and JSON errors" },
+	{ "type", 0, "TYPE", OPT_TYPE, "syn, ack, fin, rst, or mixed: all four in turn (default syn)" },
+	{ "rate", 0, "PPS", OPT_RATE, "frames per second, 0 as fast as possible (default 0)" },
+	{ "count", 0, "N", OPT_COUNT, "stop after N frames, 0 no limit (default 0)" },
+	{ "duration", 0, "S", OPT_DURATION, "stop after S seconds, 0 no limit (default 10)" },
+	{ "threads", 0, "N", OPT_THREADS, "generator threads, each pinned to a CPU (default 1)" },
+	{ "json", 0, NULL, OPT_JSON, "JSON lines on stdout, and JSON errors" },
 	/* Forces a sender, to test the fallback: live-frames or af_packet. */
-	{ "mode", OPT_MODE, "MODE", NULL },
-	{ "verbose", OPT_VERBOSE, NULL, "libbpf's messages too" },
-	{ "help", OPT_HELP, NULL, "this text" },
+	{ "mode", 0, "MODE", OPT_MODE, NULL },
+	{ "verbose", 0, NULL, OPT_VERBOSE, "libbpf's messages too" },
+	{ "help", 'h', NULL, OPT_HELP, "this text" },
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 
@@ -83,53 +79,32 @@ struct flood_cfg {
 
 static void usage(FILE *f)
 {
-	char left[64];
-	size_t i;
-
 	fprintf(f, "Usage: synfin-flood --iface IF --dst-mac MAC --dst ADDR[:PORT] [OPTIONS]\n\n");
-	for (i = 0; i < NOPTS; i++) {
-		if (!opt_table[i].help)
-			continue;
-		snprintf(left, sizeof(left), "--%s%s%s", opt_table[i].name,
-			 opt_table[i].arg ? " " : "", opt_table[i].arg ?: "");
-		fprintf(f, "  %-22s %s\n", left, opt_table[i].help);
-	}
+	opts_usage(f, opt_table, NOPTS);
 	fprintf(f, "\nDestinations and sources must lie in 198.18.0.0/15 or 2001:db8::/32.\n"
 		   "Prints a line a second and a summary; exit status 0 done, 1 a send failed,\n"
 		   "2 usage or refused.\n");
 }
 
-static int parse_u64(const char *s, const char *what, __u64 lo, __u64 hi, __u64 *out)
+static int parse_num(const char *s, const char *what, __u64 lo, __u64 hi, __u64 *out)
 {
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	/* Digits only: strtoull would take a sign or leading blanks. */
-	if (errno || !isdigit((unsigned char)*s) || *end || v < lo || v > hi) {
-		pr_err("Bad --%s '%s': want a number from %llu to %llu", what, s,
-			  (unsigned long long)lo, (unsigned long long)hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	if (!parse_u64(s, lo, hi, out))
+		return 0;
+	pr_err("Bad --%s '%s': want a number from %llu to %llu", what, s,
+	       (unsigned long long)lo, (unsigned long long)hi);
+	return -1;
 }
 
 static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 {
-	struct option longopts[NOPTS + 1] = {};
+	struct option longopts[OPTS_LONG_LEN(NOPTS)];
+	char shorts[OPTS_SHORT_LEN(NOPTS)];
 	double d;
 	__u64 v;
 	char *end;
-	size_t i;
 	int opt, t;
 
-	for (i = 0; i < NOPTS; i++) {
-		longopts[i].name = opt_table[i].name;
-		longopts[i].has_arg = opt_table[i].arg ? required_argument : no_argument;
-		longopts[i].val = opt_table[i].id;
-	}
+	opts_tables(opt_table, NOPTS, 0, longopts, shorts);
 	/* JSON errors from the first one on, wherever --json stands. */
 	for (t = 1; t < argc && strcmp(argv[t], "--"); t++)
 		if (!strcmp(argv[t], "--json"))
@@ -141,8 +116,8 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 	cfg->duration = DEFAULT_DURATION_S;
 	cfg->threads = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (opt) {
+	while ((opt = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		switch (opts_id(opt_table, NOPTS, opt)) {
 		case OPT_IFACE:
 			cfg->iface = optarg;
 			break;
@@ -165,11 +140,11 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 			cfg->type = t;
 			break;
 		case OPT_RATE:
-			if (parse_u64(optarg, "rate", 0, 1000000000ull, &cfg->rate))
+			if (parse_num(optarg, "rate", 0, 1000000000ull, &cfg->rate))
 				return -1;
 			break;
 		case OPT_COUNT:
-			if (parse_u64(optarg, "count", 0, 1ull << 48, &cfg->count))
+			if (parse_num(optarg, "count", 0, 1ull << 48, &cfg->count))
 				return -1;
 			break;
 		case OPT_DURATION:
@@ -182,7 +157,7 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 			cfg->duration = d;
 			break;
 		case OPT_THREADS:
-			if (parse_u64(optarg, "threads", 1, MAX_THREADS, &v))
+			if (parse_num(optarg, "threads", 1, MAX_THREADS, &v))
 				return -1;
 			cfg->threads = v;
 			break;
@@ -202,15 +177,11 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 		case OPT_VERBOSE:
 			log_max_level = LOG_DEBUG;
 			break;
-		case 'h':
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
-		case ':':
-			pr_err("Option '%s' needs an argument (see --help)", argv[optind - 1]);
-			return -1;
 		default:
-			pr_err("Unknown option '%s' (see --help)", argv[optind - 1]);
+			opts_error(opt, argv, "--help");
 			return -1;
 		}
 	}

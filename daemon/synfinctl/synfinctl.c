@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include "control_proto.h"
 #include "log.h"
+#include "opts.h"
 
 #define EXIT_DAEMON 1
 #define EXIT_USAGE 2
@@ -202,12 +203,9 @@ static int cmd_status(int argc, char **argv)
 
 static int parse_num(const char *s, const char *what, long lo, long hi, long *out)
 {
-	char *end;
-	long v;
+	__u64 v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || !*s || *end || v < lo || v > hi) {
+	if (parse_u64(s, lo, hi, &v)) {
 		pr_err("Bad %s '%s': want a number from %ld to %ld", what, s, lo, hi);
 		return -1;
 	}
@@ -436,11 +434,21 @@ static const struct cmd {
 	{ "help", cmd_help, "", "this text" },
 };
 
+static const struct opt main_opts[] = {
+	{ "json", 'j', NULL, 'j', "JSON output, and JSON errors" },
+	{ "pretty", 'p', NULL, 'p', "JSON, pretty-printed" },
+	{ "socket", 's', "SOCKET", 's', "synfind's control socket" },
+	{ "help", 'h', NULL, 'h', "this text" },
+};
+#define N_MAIN_OPTS (sizeof(main_opts) / sizeof(main_opts[0]))
+
 static void usage(FILE *f)
 {
 	size_t i;
 
 	fprintf(f, "Usage: synfinctl [-j|--json] [-p|--pretty] [-s SOCKET] COMMAND [ARGS]\n\n");
+	opts_usage(f, main_opts, N_MAIN_OPTS);
+	fprintf(f, "\nCommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-7s %-40s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
 	fprintf(f, "\nCommands may be abbreviated. The socket defaults to %s.\n"
@@ -480,19 +488,15 @@ static const struct cmd *cmd_find(const char *name)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	struct option longopts[OPTS_LONG_LEN(N_MAIN_OPTS)];
+	char shorts[OPTS_SHORT_LEN(N_MAIN_OPTS)];
 	const struct cmd *c;
 	int opt, a;
 
+	/* In order: options end at the command, whose own flags follow it. */
+	opts_tables(main_opts, N_MAIN_OPTS, 1, longopts, shorts);
 	opterr = 0;
-	/* '+': options end at the command, whose own flags follow it. */
-	while ((opt = getopt_long(argc, argv, "+jps:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			log_json = 1;
@@ -507,7 +511,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			pr_err("Unknown option '%s' (see synfinctl help)", argv[optind - 1]);
+			opts_error(opt, argv, "synfinctl help");
 			return EXIT_USAGE;
 		}
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <ini.h>
+#include "opts.h"
 #include "ports.h"
 #include "control_proto.h"
 #include "config.h"
@@ -98,14 +99,9 @@ static int parse_bool(const char *v, int *out)
 
 static int parse_u32(const char *v, __u32 lo, __u32 hi, __u32 *out)
 {
-	unsigned long long n;
-	char *end;
+	__u64 n;
 
-	errno = 0;
-	if (*v == '-' || *v == '+')
-		return -1;
-	n = strtoull(v, &end, 10);
-	if (errno || !*v || *end || n < lo || n > hi)
+	if (parse_u64(v, lo, hi, &n))
 		return -1;
 	*out = n;
 	return 0;

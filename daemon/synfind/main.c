@@ -19,6 +19,7 @@
 #include <sys/timerfd.h>
 #include <bpf/bpf.h>
 #include "log.h"
+#include "opts.h"
 #include "ports.h"
 #include "config.h"
 #include "loader.h"
@@ -45,122 +46,99 @@ struct options {
 enum { O_CONFIG = 'c', O_VERBOSE = 'v', O_HELP = 'h', O_DETACH = 256,
        O_HELP_TABLE, O_KEY_BASE = 512 };
 
-static const struct own_flag {
-	const char *name;
-	char short_name;
-	const char *arg;
-	int id;
-	const char *help;
-} own_flags[] = {
+static const struct opt own_opts[] = {
 	{ "config", 'c', "FILE", O_CONFIG, "the INI file to read (see configs/synfin.conf)" },
 	{ "detach", 0, NULL, O_DETACH, "remove what a --keep run left attached, and exit" },
 	{ "verbose", 'v', NULL, O_VERBOSE, "debug messages (events, sweeps), and libbpf's" },
 	{ "help", 'h', NULL, O_HELP, "this text" },
 	{ "help-table", 0, NULL, O_HELP_TABLE, "the flags as the README's Markdown table" },
 };
-#define N_OWN (sizeof(own_flags) / sizeof(own_flags[0]))
+#define N_OWN (sizeof(own_opts) / sizeof(own_opts[0]))
+#define MAX_OPTS (N_OWN + 64)
 
-/* "-i, --iface IF" */
-static void flag_syntax(char short_name, const char *name, const char *arg,
-			char *buf, size_t len)
+/* Every option: synfind's own, then a flag per config key, with the key,
+ * its default and the section in the help. Returns how many.
+ */
+static size_t all_opts(struct opt *o, char help[][192])
 {
-	if (short_name)
-		snprintf(buf, len, "-%c, --%s%s%s", short_name, name, arg ? " " : "",
-			 arg ? arg : "");
-	else
-		snprintf(buf, len, "--%s%s%s", name, arg ? " " : "", arg ? arg : "");
+	const struct config_flag *fl;
+	const char *sec, *key;
+	char def[64];
+	size_t i, n;
+
+	memcpy(o, own_opts, sizeof(own_opts));
+	n = N_OWN;
+	for (i = 0; (fl = config_flag_at(i, &sec, &key)) && n < MAX_OPTS; i++, n++) {
+		config_default_str(i, def, sizeof(def));
+		snprintf(help[i], sizeof(help[i]), "%s%s\n%29s[%s] %s%s%s", fl->help,
+			 fl->repeatable ? " (repeatable)" : "", "", sec, key,
+			 def[0] ? ", default " : "", def);
+		o[n] = (struct opt){ fl->name, fl->short_name, fl->arg, O_KEY_BASE + (int)i,
+				     help[i] };
+	}
+	return n;
 }
 
 static void usage(FILE *f)
 {
-	const struct config_flag *fl;
-	const char *sec, *key;
-	char syn[64], def[64];
-	size_t i;
+	static char help[MAX_OPTS][192];
+	struct opt o[MAX_OPTS];
 
 	fprintf(f, "Usage: synfind [--config FILE] [--iface IF]... [--ports SPEC] [OPTIONS]\n"
 		   "Answer SYNs to protected ports with SYN cookies in XDP and track every\n"
-		   "protected connection. Each flag overrides the file's key beside it.\n\n");
-	for (i = 0; i < N_OWN; i++) {
-		flag_syntax(own_flags[i].short_name, own_flags[i].name, own_flags[i].arg,
-			    syn, sizeof(syn));
-		fprintf(f, "  %s%-*s %s\n", own_flags[i].short_name ? "" : "    ",
-			own_flags[i].short_name ? 26 : 22, syn, own_flags[i].help);
-	}
-	for (i = 0; (fl = config_flag_at(i, &sec, &key)); i++) {
-		flag_syntax(fl->short_name, fl->name, fl->arg, syn, sizeof(syn));
-		config_default_str(i, def, sizeof(def));
-		fprintf(f, "  %s%-*s %s%s\n  %26s [%s] %s%s%s%s\n", fl->short_name ? "" : "    ",
-			fl->short_name ? 26 : 22, syn, fl->help,
-			fl->repeatable ? " (repeatable)" : "", "", sec, key,
-			def[0] ? ", default " : "", def, "");
-	}
+		   "protected connection. Each flag overrides the file's key it names.\n\n");
+	opts_usage(f, o, all_opts(o, help));
 	fprintf(f, "\nSignals: SIGHUP reloads FILE; SIGUSR1 prints the counters; SIGINT and\n"
 		   "SIGTERM detach (unless --keep) and exit.\n");
 }
 
-/* The README's table: one row per flag, from the same tables. */
+/* The README's table: a row per flag, from the same tables. */
 static void help_table(FILE *f)
 {
 	const struct config_flag *fl;
 	const char *sec, *key;
 	char syn[64], def[64];
+	struct opt o;
 	size_t i;
 
 	fprintf(f, "| flag | key | meaning |\n|---|---|---|\n");
 	for (i = 0; i < N_OWN; i++) {
-		if (own_flags[i].id == O_HELP_TABLE)
+		if (own_opts[i].id == O_HELP_TABLE)
 			continue;
-		flag_syntax(own_flags[i].short_name, own_flags[i].name, own_flags[i].arg,
-			    syn, sizeof(syn));
-		fprintf(f, "| `%s` | | %s |\n", syn, own_flags[i].help);
+		opts_syntax(&own_opts[i], syn, sizeof(syn));
+		fprintf(f, "| `%s` | | %s |\n", syn + strspn(syn, " "), own_opts[i].help);
 	}
 	for (i = 0; (fl = config_flag_at(i, &sec, &key)); i++) {
-		flag_syntax(fl->short_name, fl->name, fl->arg, syn, sizeof(syn));
+		o = (struct opt){ fl->name, fl->short_name, fl->arg, 0, NULL };
+		opts_syntax(&o, syn, sizeof(syn));
 		config_default_str(i, def, sizeof(def));
-		fprintf(f, "| `%s`%s | `[%s] %s` | %s%s%s%s |\n", syn,
+		fprintf(f, "| `%s`%s | `[%s] %s` | %s%s%s%s |\n", syn + strspn(syn, " "),
 			fl->repeatable ? " (repeatable)" : "", sec, key, fl->help,
 			def[0] ? " (default `" : "", def, def[0] ? "`)" : "");
 	}
 }
 
-static int parse_args(int argc, char **argv, struct options *o)
+static int parse_args(int argc, char **argv, struct options *opts)
 {
-	struct option longopts[N_OWN + 64 + 1];
+	static char help[MAX_OPTS][192];
+	struct option longopts[OPTS_LONG_LEN(MAX_OPTS)];
+	char shorts[OPTS_SHORT_LEN(MAX_OPTS)];
 	const struct config_flag *fl;
 	const char *sec, *key;
-	char shorts[64] = ":";
-	size_t i, n = 0, ns = 1;
+	struct opt o[MAX_OPTS];
+	size_t n = all_opts(o, help);
 	int c;
 
-	memset(o, 0, sizeof(*o));
-	memset(longopts, 0, sizeof(longopts));
-	for (i = 0; i < N_OWN; i++) {
-		longopts[n++] = (struct option){ own_flags[i].name,
-			own_flags[i].arg ? required_argument : no_argument, NULL, own_flags[i].id };
-		if (own_flags[i].short_name) {
-			shorts[ns++] = own_flags[i].short_name;
-			if (own_flags[i].arg)
-				shorts[ns++] = ':';
-		}
-	}
-	for (i = 0; (fl = config_flag_at(i, &sec, &key)) && n < N_OWN + 64; i++) {
-		longopts[n++] = (struct option){ fl->name,
-			fl->arg ? required_argument : no_argument, NULL, O_KEY_BASE + (int)i };
-		if (fl->short_name) {
-			shorts[ns++] = fl->short_name;
-			if (fl->arg)
-				shorts[ns++] = ':';
-		}
-	}
+	memset(opts, 0, sizeof(*opts));
+	opts_tables(o, n, 0, longopts, shorts);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
-		switch (c) {
+		switch (c = opts_id(o, n, c)) {
 		case O_CONFIG:
-			o->src.path = optarg;
+			opts->src.path = optarg;
 			continue;
 		case O_DETACH:
-			o->detach = 1;
+			opts->detach = 1;
 			continue;
 		case O_VERBOSE:
 			log_max_level = LOG_DEBUG;
@@ -172,21 +150,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			help_table(stdout);
 			exit(0);
 		case ':':
-			pr_err("Option '%s' needs a value (see --help)", argv[optind - 1]);
-			return -1;
 		case '?':
-			pr_err("Unknown option '%s' (see --help)", argv[optind - 1]);
+			opts_error(c, argv, "--help");
 			return -1;
-		}
-		/* A short flag comes back as its letter: find its key. */
-		for (i = 0; c < O_KEY_BASE && (fl = config_flag_at(i, &sec, &key)); i++) {
-			if (fl->short_name == c) {
-				c = O_KEY_BASE + i;
-				break;
-			}
 		}
 		fl = config_flag_at(c - O_KEY_BASE, &sec, &key);
-		if (!fl || config_override_add(&o->src, sec, key, fl->arg ? optarg : fl->value,
+		if (!fl || config_override_add(&opts->src, sec, key, fl->arg ? optarg : fl->value,
 					       fl->repeatable)) {
 			pr_err("Too many options, or '%s' is too long", argv[optind - 1]);
 			return -1;

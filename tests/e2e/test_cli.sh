@@ -4,6 +4,18 @@
 # leaves nothing attached.
 set -u
 source "$(dirname "$0")/lib.sh"
+
+# The README's table of flags is synfind's own: both come from the key table.
+want=$("$BUILD/synfind" --help-table) || fail "synfind --help-table"
+have=$(sed -n '/^<!-- synfind --help-table -->$/,/^<!-- end -->$/p' "$HERE/../../README.md" | sed '1d;$d')
+[ -n "$have" ] || fail "README.md has no table of synfind's flags"
+[ "$want" = "$have" ] || fail "README's table of flags is not synfind --help-table's: $(diff <(echo "$have") <(echo "$want"))"
+# Every key of the table is a flag in --help.
+for k in $("$BUILD/synfind" --help-table | sed -n 's/.*`\[[a-z]*\] \([a-z_0-9]*\)`.*/\1/p'); do
+	"$BUILD/synfind" --help | grep -q "\] $k\b" || fail "--help doesn't name [..] $k"
+done
+info "ok: README's flags = synfind --help-table, every key in --help"
+
 tb_up
 
 refuse() {	# expected-message-regex args...
@@ -32,6 +44,9 @@ refuse "wscale = .15.: want a number from 0 to 14" --iface "$VS" --ports 80 --ws
 refuse "mss4 = .100.: want a number from 536" --iface "$VS" --ports 80 --mss4 100
 refuse "Unknown option" --iface "$VS" --ports 80 --frobnicate
 refuse "needs a value" --iface "$VS" --ports
+refuse "syn_timeout_s = .0.: want a number from 1 to 86400" --iface "$VS" --ports 80 --syn-timeout-s 0
+refuse "interface '$VS' is listed twice" --iface "$VS" -i "$VS" --ports 80
+refuse "Unexpected argument 'extra'" --iface "$VS" --ports 80 extra
 in_s sysctl -qw net.ipv4.tcp_syncookies=0
 refuse "tcp_syncookies is 0" --iface "$VS" --ports 80
 in_s sysctl -qw net.ipv4.tcp_syncookies=1
