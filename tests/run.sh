@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs synfin's tests: unit (cmocka), bpf (BPF_PROG_TEST_RUN) and e2e
-# (namespaces). Each test has a time limit; a skip is reported, not passed.
-# Usage: tests/run.sh BUILD [unit|bpf|e2e]...
+# Runs synfin's tests: lint (the tree's shape), unit (cmocka), bpf
+# (BPF_PROG_TEST_RUN) and e2e (namespaces). Each test has a time limit; a
+# skip is reported, not passed.
+# Usage: tests/run.sh BUILD [lint|unit|bpf|e2e]...
 set -u
 BUILD=${1:?usage: tests/run.sh BUILD [suite...]}
 shift
-suites=${*:-unit bpf e2e}
+suites=${*:-lint unit bpf e2e}
 export BUILD
 pass=0 failn=0 skipn=0 failed=()
 
@@ -26,6 +27,9 @@ run_one() {	# name limit_s command...
 
 for s in $suites; do
 	case $s in
+	lint)
+		run_one "lint/include_cycles" 60 python3 tests/lint/include_cycles.py \
+			daemon include tests/lib tests/unit tests/bpf tests/bench ;;
 	unit|bpf)
 		for t in "$BUILD"/tests/$s/test_*; do
 			[ -x "$t" ] || continue
