@@ -3,7 +3,6 @@
  * path: cookie secrets, connection-table expiry, the control socket.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,10 +11,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <glob.h>
-#include <sys/ioctl.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <bpf/bpf.h>
 #include "log.h"
@@ -26,9 +22,7 @@
 #include "attach.h"
 #include "pins.h"
 #include "secrets.h"
-#include "stats.h"
 #include "clock.h"
-#include "expiry.h"
 #include "daemon.h"
 #include "control.h"
 #include "metrics.h"
