@@ -181,14 +181,6 @@ static const struct key {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-const char *config_key_at(size_t i, const char **section)
-{
-	if (i >= NKEYS)
-		return NULL;
-	*section = keys[i].section;
-	return keys[i].name;
-}
-
 const struct config_flag *config_flag_at(size_t i, const char **section,
 					 const char **key)
 {

@@ -59,9 +59,6 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen);
 int config_set(struct config *c, const char *section, const char *key,
 	       const char *value, char *err, size_t errlen);
 int prefix_parse(const char *s, struct prefix *p);
-/* The i-th known key and its section; NULL past the last. */
-const char *config_key_at(size_t i, const char **section);
-
 /* The command-line flag of a key: --name (and -short_name), which sets the
  * key to its argument, or to value when it takes none.
  */

@@ -135,24 +135,3 @@ out:
 	}
 	return ended;
 }
-
-int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
-	     struct expiry_stats *st)
-{
-	struct sweep_cursor cur = {};
-	struct expiry_stats one;
-	int r;
-
-	memset(st, 0, sizeof(*st));
-	do {
-		r = ct_sweep_slice(map_fd, pol, now_ns, ~0u, &cur, &one);
-		if (r < 0)
-			return r;
-		st->scanned += one.scanned;
-		st->removed += one.removed;
-		st->removed_time_wait += one.removed_time_wait;
-		st->removed_closed += one.removed_closed;
-		st->removed_idle += one.removed_idle;
-	} while (!r);
-	return 0;
-}

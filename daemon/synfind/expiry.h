@@ -41,11 +41,6 @@ struct sweep_cursor {
 	int filter_pass;	/* the pass under way rebuilds it */
 };
 
-/* One pass over the table with batched lookups and deletes. now_ns is
- * CLOCK_MONOTONIC. Returns 0 or -errno.
- */
-int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
-	     struct expiry_stats *st);
 /* At most about budget entries of a pass, from where the cursor is. st
  * counts this slice; returns 1 when the pass ended (cur holds its
  * totals), 0 when it goes on, or -errno.

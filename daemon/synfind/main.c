@@ -393,7 +393,8 @@ int main(int argc, char **argv)
 		mx = metrics_start(d.conf.metrics_listen, &ms);
 		if (!mx)
 			goto err_detach;
-		pr_info("metrics on http://%s/metrics", d.conf.metrics_listen);
+		pr_info("metrics on http://%s/metrics (port %u)", d.conf.metrics_listen,
+			metrics_port(mx));
 	}
 	ports_format(&d.ports, err, sizeof(err));
 	for (i = 0; i < d.natt; i++)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <string.h>
+#include <linux/types.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "config.h"
@@ -45,4 +46,25 @@ void expiry_policy_default(struct expiry_policy *pol, __u64 time_wait_ms)
 	config_defaults(&c);
 	c.time_wait_ms = time_wait_ms;
 	expiry_policy_from_config(pol, &c);
+}
+
+int ct_sweep(int map_fd, const struct expiry_policy *pol, __u64 now_ns,
+	     struct expiry_stats *st)
+{
+	struct sweep_cursor cur = {};
+	struct expiry_stats one;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	do {
+		r = ct_sweep_slice(map_fd, pol, now_ns, ~0u, &cur, &one);
+		if (r < 0)
+			return r;
+		st->scanned += one.scanned;
+		st->removed += one.removed;
+		st->removed_time_wait += one.removed_time_wait;
+		st->removed_closed += one.removed_closed;
+		st->removed_idle += one.removed_idle;
+	} while (!r);
+	return 0;
 }

@@ -79,7 +79,7 @@ static void shipped_documents_every_key(void **state)
 	FILE *f;
 
 	(void)state;
-	for (i = 0; (key = config_key_at(i, &sec)); i++) {
+	for (i = 0; config_flag_at(i, &sec, &key); i++) {
 		f = fopen(SHIPPED, "r");
 		assert_non_null(f);
 		snprintf(want, sizeof(want), "%s =", key);
