@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Port specs: comma-separated ports and inclusive ranges, 1..65535. */
+/* Port specs: comma-separated ports and inclusive ranges, 1..65535, with
+ * blanks around items and dashes as people write them ("80, 443, 8000 - 8100").
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -17,19 +19,27 @@ int ports_test(const struct synfin_ports *ports, unsigned int port)
 	return port < 65536 && (ports->bits[port / 64] >> (port % 64)) & 1;
 }
 
-/* One decimal port; *end is left after its digits. */
+static const char *skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* One decimal port with blanks around it; *end is left after them. */
 static int parse_port(const char *s, const char **end, unsigned int *port)
 {
 	unsigned long v;
 	char *e;
 
+	s = skip_blanks(s);
 	if (!isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
 	v = strtoul(s, &e, 10);
 	if (errno || v < 1 || v > 65535)
 		return -1;
-	*end = e;
+	*end = skip_blanks(e);
 	*port = v;
 	return 0;
 }
@@ -39,9 +49,11 @@ int ports_parse(const char *spec, struct synfin_ports *ports, char *err,
 {
 	const char *s = spec, *e;
 	unsigned int lo, hi, p;
+	char shown[256], *c;
+	size_t at;
 
 	memset(ports, 0, sizeof(*ports));
-	if (!*s) {
+	if (!*skip_blanks(s)) {
 		snprintf(err, errlen, "empty port list");
 		return -1;
 	}
@@ -74,9 +86,15 @@ int ports_parse(const char *spec, struct synfin_ports *ports, char *err,
 		s = e + 1;
 	}
 bad:
+	/* One line, whatever the spec holds. */
+	snprintf(shown, sizeof(shown), "%s", spec);
+	for (c = shown; *c; c++)
+		if (iscntrl((unsigned char)*c))
+			*c = '?';
+	at = (size_t)(s - spec) < strlen(shown) ? (size_t)(s - spec) : strlen(shown);
 	snprintf(err, errlen,
 		 "bad port list '%s' at '%s' (want e.g. 80,443,8000-8100; ports 1-65535)",
-		 spec, s);
+		 shown, shown + at);
 	return -1;
 }
 

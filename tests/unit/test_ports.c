@@ -28,6 +28,25 @@ static void parses_lists_and_ranges(void **state)
 	assert_string_equal(buf, "80,443,8000-8100");
 }
 
+/* Blanks around items and dashes, as people write lists. */
+static void takes_blanks(void **state)
+{
+	static const char *const same[] = {
+		"80, 443, 8000-8100", " 80 ,443 , 8000 - 8100 ", "80,\t443,8000 -8100",
+		"\t80,443,8000- 8100\t",
+	};
+	char buf[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		if (ports_parse(same[i], &ports, err, sizeof(err)))
+			fail_msg("'%s' refused: %s", same[i], err);
+		ports_format(&ports, buf, sizeof(buf));
+		assert_string_equal(buf, "80,443,8000-8100");
+	}
+}
+
 static void edges(void **state)
 {
 	char buf[64];
@@ -48,8 +67,9 @@ static void refuses_bad_specs(void **state)
 {
 	static const char *const bad[] = {
 		"", "0", "65536", "80,", ",80", "80,,81", "a", "80-", "-80",
-		"90-80", "80 ,81", "80-90-100", "+80", " 80", "80,80",
-		"70-90,80", "99999999999999999999",
+		"90-80", "80-90-100", "+80", "80,80", "70-90,80",
+		"99999999999999999999", " ", " , ", "80 81", "8 0", "80, ",
+		"80 - ", "- 80", "80\n", "80;81", "80 -90 -100",
 	};
 	size_t i;
 
@@ -66,6 +86,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_lists_and_ranges),
+		cmocka_unit_test(takes_blanks),
 		cmocka_unit_test(edges),
 		cmocka_unit_test(refuses_bad_specs),
 	};
