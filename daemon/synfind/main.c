@@ -264,7 +264,7 @@ static int detach_pinned(const struct config *c)
 	glob_t g;
 	int i;
 
-	if (pins_lock(&p, c->pin_dir))
+	if (pins_lock(&p, c->pin_dir, 0))
 		return EXIT_USAGE;
 	/* Every interface with pinned links, named or not. */
 	snprintf(path, sizeof(path), "%s/links/*", c->pin_dir);
@@ -336,7 +336,7 @@ int main(int argc, char **argv)
 		       d.conf.pin_dir);
 		return EXIT_USAGE;
 	}
-	if (pins_lock(&pins, d.conf.pin_dir))
+	if (pins_lock(&pins, d.conf.pin_dir, d.conf.keep_attached))
 		return EXIT_USAGE;
 	d.skel = synfin__open();
 	if (!d.skel) {

@@ -37,27 +37,47 @@ static int mkdir_p(const char *dir)
 #define BPFFS "/sys/fs/bpf"
 
 /* Under `ip netns exec` (a fresh /sys) or early boot, /sys/fs/bpf may not
- * be mounted yet: mount it, as xdp-tools and bpftool do.
+ * be mounted yet: mount it, as xdp-tools and bpftool do. 1 when it did.
  */
-static void bpffs_mount(const char *dir)
+static int bpffs_mount(const char *dir)
 {
 	struct statfs sfs;
 
 	if (strncmp(dir, BPFFS "/", sizeof(BPFFS)) ||
 	    (!statfs(BPFFS, &sfs) && sfs.f_type == BPF_FS_MAGIC))
-		return;
-	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
+		return 0;
+	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
 		pr_debug("Couldn't mount bpffs on " BPFFS ": %s", strerror(errno));
+		return 0;
+	}
+	return 1;
 }
 
-int pins_lock(struct pins *p, const char *dir)
+/* Is this process's mount namespace the init process's? A mount made in
+ * another one (ip netns exec, a service with PrivateMounts) goes with the
+ * last process in it. Unknown counts as no.
+ */
+static int mount_ns_shared_with_init(void)
+{
+	struct stat self, init;
+
+	return !stat("/proc/self/ns/mnt", &self) && !stat("/proc/1/ns/mnt", &init) &&
+	       self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+}
+
+int pins_lock(struct pins *p, const char *dir, int keep)
 {
 	char maps[300];
 	struct statfs sfs;
 
 	snprintf(p->dir, sizeof(p->dir), "%s", dir);
 	p->lock_fd = -1;
-	bpffs_mount(dir);
+	if (bpffs_mount(dir) && keep && !mount_ns_shared_with_init()) {
+		pr_err("--keep can't keep anything here: the bpffs on " BPFFS
+		       " was just mounted by synfind in a mount namespace of its own (ip netns exec?), which goes when synfind does; mount a bpffs the host keeps first, or give --pin-dir on one");
+		umount2(BPFFS, MNT_DETACH);
+		return -1;
+	}
 	if (mkdir_p(dir)) {
 		pr_err("Couldn't create pin directory '%s': %s", dir, strerror(errno));
 		return -1;

@@ -13,9 +13,11 @@ struct pins {
 };
 
 /* Creates the directory (bpffs must be mounted) and takes its lock; -1 with
- * a logged reason, for example another synfind holding it.
+ * a logged reason, for example another synfind holding it. keep: the pins
+ * must outlive synfind, which a bpffs synfind had to mount itself in a
+ * mount namespace of its own would not; that is refused.
  */
-int pins_lock(struct pins *p, const char *dir);
+int pins_lock(struct pins *p, const char *dir, int keep);
 void pins_unlock(struct pins *p);
 /* Before load: maps already pinned are reused. Returns how many were, or
  * -1 when the pinned ones don't fit (their table size is not ct_entries).

@@ -25,7 +25,7 @@ refuse() {	# expected-message-regex args...
 	rc=$?
 	[ $rc -eq 2 ] || fail "synfind $*: exit $rc, want 2 ($out)"
 	[ "$(echo "$out" | wc -l)" -eq 1 ] || fail "synfind $*: not one line: $out"
-	echo "$out" | grep -Eq "$want" || fail "synfind $*: '$out' doesn't match '$want'"
+	echo "$out" | grep -Eq -- "$want" || fail "synfind $*: '$out' doesn't match '$want'"
 	in_s ip link show "$VS" | grep -q xdp && fail "synfind $*: left XDP attached"
 	info "ok: synfind $* -> $out"
 }
@@ -47,6 +47,13 @@ refuse "needs a value" --iface "$VS" --ports
 refuse "syn_timeout_s = .0.: want a number from 1 to 86400" --iface "$VS" --ports 80 --syn-timeout-s 0
 refuse "interface '$VS' is listed twice" --iface "$VS" -i "$VS" --ports 80
 refuse "Unexpected argument 'extra'" --iface "$VS" --ports 80 extra
+# --keep where the pins would go with synfind: under ip netns exec /sys is
+# fresh, so synfind mounts the bpffs for the default pin directory itself,
+# in a mount namespace that ends with it.
+refuse "--keep can't keep anything here: the bpffs on /sys/fs/bpf was just mounted by synfind" \
+	--iface "$VS" --ports 80 --keep
+in_sys_bpf=$(in_s sh -c 'stat -f -c %T /sys/fs/bpf')
+[ "$in_sys_bpf" != bpf_fs ] || fail "ip netns exec saw a bpffs on /sys/fs/bpf: the --keep case proved nothing"
 in_s sysctl -qw net.ipv4.tcp_syncookies=0
 refuse "tcp_syncookies is 0" --iface "$VS" --ports 80
 in_s sysctl -qw net.ipv4.tcp_syncookies=1
@@ -71,4 +78,11 @@ expect_eq "exit status after SIGTERM" "$SYNFIND_RC" 0
 in_s ip link show "$VS" | grep -q xdp && fail "XDP left attached"
 [ -z "$(in_s bpftool net show dev "$VS" 2>/dev/null | grep -i tcx)" ] || fail "TCX left attached"
 grep -q '^synack_sent ' "$TB_TMP/synfind.out" || fail "no counters printed at exit"
+
+# Without --keep the same bpffs is fine, and not a word about it.
+synfind_start --ports 80 --pin-dir /sys/fs/bpf/synfin
+synfind_stop
+expect_eq "exit status, own bpffs, no --keep" "$SYNFIND_RC" 0
+grep -Eiq 'keep|warning|error' "$SYNFIND_LOG" && fail "own bpffs without --keep: $(cat "$SYNFIND_LOG")"
+info "ok: own bpffs without --keep runs and says nothing of it"
 echo "PASS"
