@@ -26,7 +26,7 @@ endif
 # Debian packages that building, testing and the demo need.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	    libcmocka-dev libjson-c-dev libinih-dev libmicrohttpd-dev bpftool iproute2 python3 tcpdump \
-	    procps iputils-ping util-linux python3-scapy curl
+	    procps iputils-ping util-linux python3-scapy curl systemd man-db groff-base
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -D_GNU_SOURCE -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -MMD -MP
@@ -35,7 +35,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -I$(BUILD) -MMD -MP
 ASAN_FLAGS := -O1 -g -fsanitize=address -fno-omit-frame-pointer
 
-.PHONY: all deps test test-unit test-bpf test-e2e demo bench profile clean
+.PHONY: all deps test test-unit test-bpf test-e2e demo bench profile clean man install uninstall
 
 all: $(BUILD)/synfind $(BUILD)/synfinctl $(BUILD)/synfin-flood
 
@@ -176,6 +176,54 @@ $(BENCH_TOOLS): $(BUILD)/%: $(BUILD)/tests/bench/%.o $(TEST_LIBS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# --- manual pages, written by the programs from their own tables.
+MANPAGES := $(BUILD)/man/synfind.8 $(BUILD)/man/synfin.conf.5 \
+	    $(BUILD)/man/synfinctl.8 $(BUILD)/man/synfin-flood.8
+
+$(BUILD)/man/synfind.8 $(BUILD)/man/synfinctl.8 $(BUILD)/man/synfin-flood.8: $(BUILD)/man/%.8: $(BUILD)/%
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$< --man > $@
+
+$(BUILD)/man/synfin.conf.5: $(BUILD)/synfind
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$< --man-conf > $@
+
+man: $(MANPAGES)
+
+# --- install: PREFIX and DESTDIR as usual. An existing synfin.conf is kept.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+COMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+PROGRAMS   := synfind synfinctl synfin-flood
+
+install: all man
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/synfin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPDIR)
+	$(Q)install -m 0755 $(addprefix $(BUILD)/,$(PROGRAMS)) $(DESTDIR)$(SBINDIR)/
+	$(Q)install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
+	$(Q)sed 's#/usr/local/sbin/synfind#$(SBINDIR)/synfind#' configs/synfind.service \
+		> $(DESTDIR)$(UNITDIR)/synfind.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/synfind.service
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/synfin/synfin.conf ] || \
+		install -m 0644 configs/synfin.conf $(DESTDIR)$(SYSCONFDIR)/synfin/synfin.conf
+	$(Q)install -m 0644 configs/synfin.bash-completion $(DESTDIR)$(COMPDIR)/synfind
+	$(Q)ln -sf synfind $(DESTDIR)$(COMPDIR)/synfinctl
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(PROGRAMS)) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,synfind.8 synfinctl.8 synfin-flood.8) \
+		$(DESTDIR)$(MANDIR)/man5/synfin.conf.5 $(DESTDIR)$(UNITDIR)/synfind.service \
+		$(DESTDIR)$(COMPDIR)/synfind $(DESTDIR)$(COMPDIR)/synfinctl
+	$(Q)echo "  kept $(DESTDIR)$(SYSCONFDIR)/synfin/synfin.conf (remove it by hand)"
+
 # --- commands.
 # Installs from Debian only what is missing: nothing runs apt-get when all
 # is there.
@@ -191,7 +239,7 @@ deps:
 	fi
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/asan/synfind
+	$(Q)$(MAKE) --no-print-directory all man $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/asan/synfind
 	$(Q)tests/run.sh $(BUILD)
 
 test-unit: $(UNIT_TESTS)

@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 #include "log.h"
 #include "opts.h"
+#include "man.h"
 #include "flood.h"
 #include "flood.skel.h"
 
@@ -45,7 +46,7 @@ static const char *const mode_names[] = {
 enum opt_id {
 	OPT_IFACE = 256, OPT_DST_MAC, OPT_DST, OPT_SRC, OPT_TYPE, OPT_RATE,
 	OPT_COUNT, OPT_DURATION, OPT_THREADS, OPT_JSON, OPT_MODE, OPT_VERBOSE,
-	OPT_HELP,
+	OPT_HELP, OPT_MAN,
 };
 
 static const struct opt opt_table[] = {
@@ -65,6 +66,8 @@ static const struct opt opt_table[] = {
 	{ "mode", 0, "MODE", OPT_MODE, NULL },
 	{ "verbose", 0, NULL, OPT_VERBOSE, "libbpf's messages too" },
 	{ "help", 'h', NULL, OPT_HELP, "this text" },
+	/* The manual page, for make man. */
+	{ "man", 0, NULL, OPT_MAN, NULL },
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 
@@ -84,6 +87,24 @@ static void usage(FILE *f)
 	fprintf(f, "\nDestinations and sources must lie in 198.18.0.0/15 or 2001:db8::/32.\n"
 		   "Prints a line a second and a summary; exit status 0 done, 1 a send failed,\n"
 		   "2 usage or refused.\n");
+}
+
+/* synfin-flood(8), from the same table. */
+static void man_page(FILE *f)
+{
+	man_head(f, "synfin-flood", 8, "spoofed TCP floods for testing synfin");
+	man_section(f, "SYNOPSIS");
+	man_para(f, "synfin-flood --iface IF --dst-mac MAC --dst ADDR[:PORT] [OPTIONS]");
+	man_section(f, "DESCRIPTION");
+	man_para(f, "synfin-flood sends SYN, ACK, FIN or RST floods, or all four in turn, with sources drawn at random from a subnet, to stress-test a deployment of synfind(8). BPF_PROG_RUN in live-frames mode builds and sends the frames in the kernel; where the kernel can't, an AF_PACKET socket sends frames built in userspace. Destinations and sources must lie in the benchmarking ranges 198.18.0.0/15 or 2001:db8::/32; anything else is refused.");
+	man_section(f, "OPTIONS");
+	man_opts(f, opt_table, NOPTS);
+	man_section(f, "OUTPUT");
+	man_para(f, "A line a second (frames sent, the interface's drops) and a summary; --json writes them as JSON lines.");
+	man_section(f, "EXIT STATUS");
+	man_para(f, "0 done, 1 a send failed, 2 usage or refused, with one line saying why.");
+	man_section(f, "SEE ALSO");
+	man_para(f, "synfind(8), synfinctl(8)");
 }
 
 static int parse_num(const char *s, const char *what, __u64 lo, __u64 hi, __u64 *out)
@@ -179,6 +200,9 @@ static int parse_args(int argc, char **argv, struct flood_cfg *cfg)
 			break;
 		case OPT_HELP:
 			usage(stdout);
+			exit(0);
+		case OPT_MAN:
+			man_page(stdout);
 			exit(0);
 		default:
 			opts_error(opt, argv, "--help");

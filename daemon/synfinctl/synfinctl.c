@@ -15,6 +15,7 @@
 #include "control_proto.h"
 #include "log.h"
 #include "opts.h"
+#include "man.h"
 
 #define EXIT_DAEMON 1
 #define EXIT_USAGE 2
@@ -439,6 +440,8 @@ static const struct opt main_opts[] = {
 	{ "pretty", 'p', NULL, 'p', "JSON, pretty-printed" },
 	{ "socket", 's', "SOCKET", 's', "synfind's control socket" },
 	{ "help", 'h', NULL, 'h', "this text" },
+	/* The manual page, for make man. */
+	{ "man", 0, NULL, 256, NULL },
 };
 #define N_MAIN_OPTS (sizeof(main_opts) / sizeof(main_opts[0]))
 
@@ -454,6 +457,30 @@ static void usage(FILE *f)
 	fprintf(f, "\nCommands may be abbreviated. The socket defaults to %s.\n"
 		   "Exit status: 0 success, 1 synfind reported an error or is not running, 2 usage.\n",
 		SYNFIN_DEFAULT_SOCKET);
+}
+
+/* synfinctl(8), from the same tables. */
+static void man_page(FILE *f)
+{
+	char tag[64];
+	size_t i;
+
+	man_head(f, "synfinctl", 8, "ask a running synfind for its status, counters and connections");
+	man_section(f, "SYNOPSIS");
+	man_para(f, "synfinctl [-j|--json] [-p|--pretty] [-s SOCKET] COMMAND [ARGS]");
+	man_section(f, "DESCRIPTION");
+	man_para(f, "synfinctl talks to synfind(8) over its control socket (default " SYNFIN_DEFAULT_SOCKET "). Commands may be abbreviated to any unambiguous prefix; help or --help after a command describes it.");
+	man_section(f, "OPTIONS");
+	man_opts(f, main_opts, N_MAIN_OPTS);
+	man_section(f, "COMMANDS");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(tag, sizeof(tag), "%s", cmds[i].name);
+		man_item(f, tag, cmds[i].args[0] ? cmds[i].args : NULL, cmds[i].help);
+	}
+	man_section(f, "EXIT STATUS");
+	man_para(f, "0 on success, 1 when synfind reports an error or is not running, 2 on usage errors. An error is one line Error: ... on stderr, or with -j the object {\"error\": \"...\"} on stdout.");
+	man_section(f, "SEE ALSO");
+	man_para(f, "synfind(8), synfin.conf(5)");
 }
 
 static int cmd_help(int argc, char **argv)
@@ -509,6 +536,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 256:
+			man_page(stdout);
 			return 0;
 		default:
 			opts_error(opt, argv, "synfinctl help");

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include "log.h"
 #include "opts.h"
+#include "man.h"
 #include "ports.h"
 #include "config.h"
 #include "loader.h"
@@ -38,7 +39,7 @@ struct options {
 
 /* synfind's own flags; every other flag is a config key's (config.c). */
 enum { O_CONFIG = 'c', O_VERBOSE = 'v', O_HELP = 'h', O_DETACH = 256,
-       O_HELP_TABLE, O_KEY_BASE = 512 };
+       O_HELP_TABLE, O_MAN, O_MAN_CONF, O_KEY_BASE = 512 };
 
 static const struct opt own_opts[] = {
 	{ "config", 'c', "FILE", O_CONFIG, "the INI file to read (see configs/synfin.conf)" },
@@ -46,6 +47,9 @@ static const struct opt own_opts[] = {
 	{ "verbose", 'v', NULL, O_VERBOSE, "debug messages (events, sweeps), and libbpf's" },
 	{ "help", 'h', NULL, O_HELP, "this text" },
 	{ "help-table", 0, NULL, O_HELP_TABLE, "the flags as the README's Markdown table" },
+	/* The manual pages, for make man. */
+	{ "man", 0, NULL, O_MAN, NULL },
+	{ "man-conf", 0, NULL, O_MAN_CONF, NULL },
 };
 #define N_OWN (sizeof(own_opts) / sizeof(own_opts[0]))
 #define MAX_OPTS (N_OWN + 64)
@@ -97,7 +101,7 @@ static void help_table(FILE *f)
 
 	fprintf(f, "| flag | key | meaning |\n|---|---|---|\n");
 	for (i = 0; i < N_OWN; i++) {
-		if (own_opts[i].id == O_HELP_TABLE)
+		if (own_opts[i].id == O_HELP_TABLE || !own_opts[i].help)
 			continue;
 		opts_syntax(&own_opts[i], syn, sizeof(syn));
 		fprintf(f, "| `%s` | | %s |\n", syn + strspn(syn, " "), own_opts[i].help);
@@ -110,6 +114,77 @@ static void help_table(FILE *f)
 			fl->repeatable ? " (repeatable)" : "", sec, key, fl->help,
 			def[0] ? " (default `" : "", def, def[0] ? "`)" : "");
 	}
+}
+
+/* synfind(8). */
+static void man_page(FILE *f)
+{
+	const struct config_flag *fl;
+	const char *sec, *key;
+	char tag[64], text[320], def[64];
+	size_t i;
+
+	man_head(f, "synfind", 8, "SYN-flood protection with XDP SYN cookies and connection tracking");
+	man_section(f, "SYNOPSIS");
+	man_para(f, "synfind [--config FILE] [--iface IF]... [--ports SPEC] [OPTIONS]");
+	man_section(f, "DESCRIPTION");
+	man_para(f, "synfind attaches the synfin programs to the interfaces it protects: they answer SYNs to protected ports with SYN cookies, validate the returning ACKs and hand good connections to the listening socket, track every protected connection through its close, and drop what belongs to no connection. synfind runs their slow path in the foreground: configuration, cookie-secret rotation, TIME-WAIT and idle expiry, a control socket for synfinctl(8) and Prometheus metrics. It logs to stderr.");
+	man_para(f, "Every key of synfin.conf(5) has a flag that overrides it; the flags are applied after the file, in their order.");
+	man_section(f, "OPTIONS");
+	man_opts(f, own_opts, N_OWN);
+	for (i = 0; (fl = config_flag_at(i, &sec, &key)); i++) {
+		if (fl->short_name)
+			snprintf(tag, sizeof(tag), "-%c, --%s", fl->short_name, fl->name);
+		else
+			snprintf(tag, sizeof(tag), "--%s", fl->name);
+		config_default_str(i, def, sizeof(def));
+		snprintf(text, sizeof(text), "%s%s; [%s] %s%s%s.", fl->help,
+			 fl->repeatable ? " (repeatable)" : "", sec, key,
+			 def[0] ? ", default " : "", def);
+		man_item(f, tag, fl->arg, text);
+	}
+	man_section(f, "SIGNALS");
+	man_para(f, "SIGHUP rereads the file and applies ports, prefixes, cookie options and timeouts; SIGUSR1 prints the counters; SIGINT and SIGTERM detach (unless --keep) and exit.");
+	man_section(f, "EXIT STATUS");
+	man_para(f, "0 after SIGINT or SIGTERM, 1 when something failed while running, 2 for a bad command line or file, missing privilege, or an interface or system that can't be protected, with one line saying why.");
+	man_section(f, "FILES");
+	man_item(f, "/etc/synfin/synfin.conf", NULL, "the configuration, see synfin.conf(5)");
+	man_item(f, "/run/synfin/synfind.sock", NULL, "the control socket");
+	man_item(f, "/sys/fs/bpf/synfin", NULL, "pinned maps and links");
+	man_section(f, "SEE ALSO");
+	man_para(f, "synfinctl(8), synfin-flood(8), synfin.conf(5)");
+}
+
+/* synfin.conf(5), from the key table. */
+static void man_conf(FILE *f)
+{
+	const struct config_flag *fl;
+	const char *sec, *key, *last = "";
+	char tag[64], text[384], def[64];
+	size_t i;
+
+	man_head(f, "synfin.conf", 5, "configuration of synfind");
+	man_section(f, "DESCRIPTION");
+	man_para(f, "An INI file: [section] headers, then key = value lines; # starts a comment. Lists are comma- or blank-separated. A key that is not known, a bad value, a number out of range, overlapping port ranges or a key given twice stop synfind with file:line: message and exit status 2 before anything is attached. SIGHUP rereads the file and applies [protect], [cookie] and the timeouts of [conntrack] at once; the others need a restart. Every key has a command-line flag of synfind(8) that overrides it.");
+	for (i = 0; (fl = config_flag_at(i, &sec, &key)); i++) {
+		if (strcmp(sec, last)) {
+			snprintf(tag, sizeof(tag), "[%s]", sec);
+			man_section(f, tag);
+			last = sec;
+		}
+		config_default_str(i, def, sizeof(def));
+		if (fl->arg)
+			snprintf(text, sizeof(text), "%s%s. Flag: --%s%s%s.", fl->help,
+				 fl->repeatable ? " (a list)" : "", fl->name,
+				 def[0] ? "; default " : "", def);
+		else
+			snprintf(text, sizeof(text), "yes or no. The flag --%s (%s) sets it to %s.",
+				 fl->name, fl->help, fl->value);
+		snprintf(tag, sizeof(tag), "%s =", key);
+		man_item(f, tag, fl->arg ? fl->arg : "yes|no", text);
+	}
+	man_section(f, "SEE ALSO");
+	man_para(f, "synfind(8), synfinctl(8)");
 }
 
 static int parse_args(int argc, char **argv, struct options *opts)
@@ -142,6 +217,12 @@ static int parse_args(int argc, char **argv, struct options *opts)
 			exit(0);
 		case O_HELP_TABLE:
 			help_table(stdout);
+			exit(0);
+		case O_MAN:
+			man_page(stdout);
+			exit(0);
+		case O_MAN_CONF:
+			man_conf(stdout);
 			exit(0);
 		case ':':
 		case '?':
