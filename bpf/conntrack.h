@@ -9,7 +9,9 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 #include "synfin.h"
+#include "consts.h"
 #include "parse.h"
 #include "maps.h"
 #include "ct_filter.h"
@@ -170,7 +172,6 @@ static __always_inline void ct_on_fin(struct synfin_ct_entry *e, int from,
 				     struct synfin_ct_side *r, __u32 fin_seq)
 {
 	if (s->flags & SF_CT_FIN_SENT) {
-		/* (A FIN at another number was refused before anything.) */
 		count(SYNFIN_C_CT_FIN_RETRANS);
 		/* Sent again from LAST-ACK: the ACK we saw never reached this
 		 * side (a bad checksum, say), whose socket still waits for one.
@@ -332,6 +333,150 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 		 (r->state == SF_TCP_TIME_WAIT || r->state == SF_TCP_CLOSED))
 		ct_closed(k, e, SF_EV_CLOSED);
 	return CT_PASS;
+}
+
+/* New entries, one constructor per origin (enum synfin_ct_origin). */
+
+/* A connection that a valid cookie ACK completes: the state before this
+ * segment, which then goes through the state machine like any other (it
+ * may carry data, or a FIN).
+ */
+static __always_inline void ct_track_cookie(const struct synfin_ct_key *k,
+					    const struct pkt *p,
+					    const struct synfin_meta *m,
+					    const struct synfin_cfg *cfg,
+					    int replacing)
+{
+	struct synfin_ct_entry e, *ep;
+
+	ct_init_established(&e, SF_CT_COOKIE, SF_SIDE_REMOTE);
+	e.mss = m->mss;
+	e.opts = m->flags;
+	e.remote_isn = bpf_ntohl(p->seq) - 1;
+	if (m->flags & SYNFIN_META_WSCALE) {
+		e.side[SF_SIDE_REMOTE].wscale = m->snd_wscale;
+		e.side[SF_SIDE_LOCAL].wscale = cfg->wscale;
+	}
+	e.side[SF_SIDE_REMOTE].next_seq = bpf_ntohl(p->seq);
+	e.side[SF_SIDE_LOCAL].next_seq = bpf_ntohl(p->ack_seq);
+	e.side[SF_SIDE_REMOTE].flags = SF_CT_SEQ_KNOWN;
+	e.side[SF_SIDE_LOCAL].flags = SF_CT_SEQ_KNOWN;
+	/* Until the kernel speaks, the window our SYN-ACK offered. */
+	e.side[SF_SIDE_LOCAL].window = cfg->window;
+	if (ct_insert(k, &e)) {
+		count(SYNFIN_C_CT_TRACK_FAILED);
+		return;
+	}
+	count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_COOKIE);
+	ct_event(k, e.state, e.origin, SF_EV_ESTABLISHED);
+	ep = bpf_map_lookup_elem(&conntrack, k);
+	if (ep)
+		ct_on_segment(k, ep, SF_SIDE_REMOTE, p);
+}
+
+/* A connection the kernel answered itself (a SYN synfin passed on), from
+ * its SYN-ACK p in [data, data_end).
+ */
+static __always_inline void ct_track_kernel(void *data, void *data_end,
+					    const struct synfin_ct_key *k,
+					    const struct pkt *p, int replacing)
+{
+	struct synfin_ct_entry e;
+	struct tcp_opts o = {};
+
+	ct_init_established(&e, SF_CT_KERNEL, SF_SIDE_REMOTE);
+	e.side[SF_SIDE_REMOTE].state = SF_TCP_SYN_SENT;
+	e.side[SF_SIDE_LOCAL].state = SF_TCP_SYN_RECV;
+	e.state = SF_TCP_SYN_RECV;
+	if (!parse_tcp_opts(data, data_end, p, &o)) {
+		e.mss = o.mss;
+		if (o.has_wscale)
+			e.side[SF_SIDE_LOCAL].wscale = o.wscale;
+	}
+	e.remote_isn = bpf_ntohl(p->ack_seq) - 1;
+	e.side[SF_SIDE_LOCAL].next_seq = bpf_ntohl(p->seq) + 1;
+	e.side[SF_SIDE_REMOTE].next_seq = bpf_ntohl(p->ack_seq);
+	e.side[SF_SIDE_LOCAL].flags = SF_CT_SEQ_KNOWN;
+	e.side[SF_SIDE_REMOTE].flags = SF_CT_SEQ_KNOWN;
+	/* A SYN-ACK's window is never scaled. */
+	e.side[SF_SIDE_LOCAL].window = bpf_ntohs(p->window);
+	e.side[SF_SIDE_LOCAL].packets = 1;
+	if (ct_insert(k, &e)) {
+		count(SYNFIN_C_CT_TRACK_FAILED);
+		return;
+	}
+	count(replacing ? SYNFIN_C_CT_REPLACED : SYNFIN_C_CT_NEW_KERNEL);
+	ct_event(k, e.state, e.origin, SF_EV_ESTABLISHED);
+}
+
+/* A connection the kernel completed before synfin was attached (or one
+ * the table evicted), with what its socket sk knows.
+ */
+static __always_inline void ct_adopt(const struct synfin_ct_key *k,
+				     struct bpf_sock *sk)
+{
+	struct synfin_ct_entry e;
+	struct synfin_ct_side *rs = &e.side[SF_SIDE_REMOTE];
+	struct synfin_ct_side *ls = &e.side[SF_SIDE_LOCAL];
+	struct tcp_sock *tp;
+	__u32 state = sk->state, write_seq = 0;
+
+	ct_init_established(&e, SF_CT_ADOPTED, SF_SIDE_NONE);
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp) {
+		rs->next_seq = tp->rcv_nxt;
+		ls->next_seq = tp->snd_nxt;
+		ls->window = tp->rcv_wnd;
+		ls->wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.rcv_wscale);
+		rs->wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale);
+		rs->flags = ls->flags = SF_CT_SEQ_KNOWN;
+		write_seq = tp->write_seq;
+	}
+	/* The kernel's side of a close already under way. */
+	if (state == BPF_TCP_FIN_WAIT1 || state == BPF_TCP_FIN_WAIT2 ||
+	    state == BPF_TCP_CLOSING || state == BPF_TCP_LAST_ACK) {
+		ls->flags |= SF_CT_FIN_SENT;
+		/* The FIN follows all queued data, sent or not. */
+		ls->fin_seq = (tp ? write_seq : ls->next_seq) - 1;
+	}
+	if (state == BPF_TCP_CLOSE_WAIT || state == BPF_TCP_LAST_ACK ||
+	    state == BPF_TCP_CLOSING) {
+		rs->flags |= SF_CT_FIN_SENT | SF_CT_FIN_ACKED;
+		rs->fin_seq = rs->next_seq - 1;
+	}
+	switch (state) {
+	case BPF_TCP_FIN_WAIT1:
+		ls->state = SF_TCP_FIN_WAIT_1;
+		e.closer = SF_SIDE_LOCAL;
+		break;
+	case BPF_TCP_FIN_WAIT2:
+		ls->flags |= SF_CT_FIN_ACKED;
+		ls->state = SF_TCP_FIN_WAIT_2;
+		rs->state = SF_TCP_CLOSE_WAIT;
+		e.closer = SF_SIDE_LOCAL;
+		break;
+	case BPF_TCP_CLOSE_WAIT:
+		ls->state = SF_TCP_CLOSE_WAIT;
+		rs->state = SF_TCP_FIN_WAIT_2;
+		e.closer = SF_SIDE_REMOTE;
+		break;
+	case BPF_TCP_LAST_ACK:
+		ls->state = SF_TCP_LAST_ACK;
+		rs->state = SF_TCP_FIN_WAIT_2;
+		e.closer = SF_SIDE_REMOTE;
+		break;
+	case BPF_TCP_CLOSING:
+		ls->state = rs->state = SF_TCP_CLOSING;
+		e.closer = SF_SIDE_LOCAL;
+		break;
+	}
+	ct_sync_state(&e);
+	if (ct_insert(k, &e)) {
+		count(SYNFIN_C_CT_TRACK_FAILED);
+		return;
+	}
+	count(SYNFIN_C_CT_ADOPTED);
+	ct_event(k, e.state, e.origin, SF_EV_ADOPTED);
 }
 
 #endif /* SYNFIN_CONNTRACK_H */

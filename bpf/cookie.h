@@ -10,8 +10,20 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "synfin.h"
+#include "consts.h"
 #include "parse.h"
 #include "maps.h"
+
+/* cookie_hash's loads of network-order fields and the message layout in
+ * include/synfin.h (t little endian) both assume it.
+ */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "synfin's cookies assume a little-endian BPF target"
+#endif
+/* The cookie has two bits for the MSS index, four for the window scale. */
+_Static_assert(SYNFIN_MSS_SLOTS == 4, "two cookie bits index the MSS table");
+_Static_assert(TCP_MAX_WSCALE < SYNFIN_COOKIE_WSCALE_NONE,
+	       "a clamped window scale must not read as none");
 
 #define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 
@@ -68,9 +80,9 @@ static __always_inline __u64 sip_final(struct siphash *s, __u64 len,
 }
 
 /* Loads of network-order fields give the message bytes in order on a
- * little-endian machine (the BPF target here is x86). low8 is the cookie's
- * low byte (MSS index, parity, SACK, window scale): hashed too, so no one
- * can change the options a cookie carries.
+ * little-endian target (checked above). low8 is the cookie's low byte (MSS
+ * index, parity, SACK, window scale): hashed too, so no one can change the
+ * options a cookie carries.
  */
 static __always_inline __u64 cookie_hash(const struct synfin_secret *k,
 					 const struct pkt *p, __be32 isn,
@@ -175,6 +187,52 @@ static __always_inline int cookie_check(const struct pkt *p, __u32 *cookie_out)
 	if (((__u32)h ^ cookie) & SYNFIN_COOKIE_HASH_MASK)
 		return -1;
 	*cookie_out = cookie;
+	return 0;
+}
+
+/* What a valid cookie says: the options the SYN-ACK agreed to. */
+static __always_inline void cookie_decode(const struct pkt *p, __u32 cookie,
+					  const struct tcp_opts *o,
+					  const struct synfin_cfg *cfg,
+					  struct synfin_meta *m)
+{
+	__u32 ws = cookie & SYNFIN_COOKIE_WSCALE_MASK;
+
+	m->magic = cfg->meta_magic;
+	m->mss = synfin_mss_slot(p->ipv6,
+				 (cookie >> SYNFIN_COOKIE_MSS_SHIFT) & 3);
+	m->snd_wscale = ws == SYNFIN_COOKIE_WSCALE_NONE ? 0 : ws;
+	m->flags = (ws != SYNFIN_COOKIE_WSCALE_NONE ? SYNFIN_META_WSCALE : 0) |
+		   ((cookie & SYNFIN_COOKIE_SACK) ? SYNFIN_META_SACK : 0);
+	m->tsval = 0;
+	m->tsecr = 0;
+	if (o->has_ts && (cfg->flags & SYNFIN_CFG_TS)) {
+		m->flags |= SYNFIN_META_TS;
+		m->tsval = o->tsval;
+		m->tsecr = o->tsecr;
+		if ((o->tsecr & SYNFIN_TSVAL_ECN) && (cfg->flags & SYNFIN_CFG_ECN))
+			m->flags |= SYNFIN_META_ECN;
+	}
+}
+
+/* Checks a cookie ACK in [data, data_end). 0 when valid, with the options
+ * in *m; -1 for a bad cookie and -2 for a good one with malformed options,
+ * uncounted: the caller may try other things first.
+ */
+static __always_inline int cookie_ack_check(void *data, void *data_end,
+					    const struct pkt *p,
+					    const struct synfin_cfg *cfg,
+					    struct synfin_meta *m)
+{
+	struct tcp_opts o = {};
+	__u32 cookie;
+
+	/* The hash first: a forged ACK costs no option parsing. */
+	if (cookie_check(p, &cookie))
+		return -1;
+	if (parse_tcp_opts(data, data_end, p, &o))
+		return -2;
+	cookie_decode(p, cookie, &o, cfg, m);
 	return 0;
 }
 

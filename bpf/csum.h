@@ -6,6 +6,7 @@
 #define SYNFIN_CSUM_H
 
 #include "vmlinux.h"
+#include <bpf/bpf_endian.h>
 
 static __always_inline __u16 csum_fold64(__u64 sum)
 {
@@ -27,7 +28,7 @@ static __always_inline __u64 csum_pseudo(const __u32 *saddr,
 		sum += (__u64)saddr[1] + saddr[2] + saddr[3] + daddr[1] +
 		       daddr[2] + daddr[3];
 	/* proto and length as the 32-bit words (0, 0, 0, 6) and (len). */
-	return sum + bpf_htonl(IPPROTO_TCP_) + bpf_htonl(len);
+	return sum + bpf_htonl(IPPROTO_TCP) + bpf_htonl(len);
 }
 
 #endif /* SYNFIN_CSUM_H */

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Header parsing shared by the XDP and TC programs. Every parser checks
  * its bounds before it reads and leaves what it found in struct pkt.
+ *
+ * Return convention: a layer's parser returns the protocol that follows
+ * it (an EtherType, an IP protocol number; >= 0) or a negative
+ * enum parse_result; parse_pkt returns PARSE_OK or a negative one.
  */
 #ifndef SYNFIN_PARSE_H
 #define SYNFIN_PARSE_H
@@ -8,47 +12,21 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "consts.h"
 
-#define ETH_ALEN 6
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88A8
-#define IPPROTO_TCP_ 6
-#define IP_MF 0x2000
-#define IP_DF 0x4000
-#define IP_OFFMASK 0x1fff
-#define NEXTHDR_HOP 0
-#define NEXTHDR_ROUTING 43
-#define NEXTHDR_FRAGMENT 44
-#define NEXTHDR_DEST 60
-
-#define TCPOPT_EOL 0
-#define TCPOPT_NOP 1
-#define TCPOPT_MSS 2
-#define TCPOPT_WINDOW 3
-#define TCPOPT_SACK_PERM 4
-#define TCPOPT_TIMESTAMP 8
-#define TCP_MAX_OPTLEN 40
-
-#define TCP_FLAG_FIN 0x01
-#define TCP_FLAG_SYN 0x02
-#define TCP_FLAG_RST 0x04
-#define TCP_FLAG_PSH 0x08
-#define TCP_FLAG_ACK 0x10
-#define TCP_FLAG_ECE 0x40
-#define TCP_FLAG_CWR 0x80
-
-#define MAX_VLAN_TAGS 2
-#define MAX_IPV6_EXT 4
-
-enum parse_verdict {
+/* What XDP does with each in brackets. */
+enum parse_result {
 	PARSE_OK = 0,
-	PARSE_NOT_TCP,		/* not for us: pass */
-	PARSE_FRAG,		/* IP fragment: pass */
-	PARSE_BAD_L2,
-	PARSE_BAD_IP,
-	PARSE_BAD_TCP,
+	PARSE_NOT_TCP = -1,	/* understood, and not TCP (pass) */
+	PARSE_FRAG = -2,	/* an IP fragment (pass, frag_passed) */
+	/* Past what the parsers read: more VLAN tags or IPv6 extension
+	 * headers than they walk, or AH. TCP may follow (pass,
+	 * unparsed_passed).
+	 */
+	PARSE_UNSUPPORTED = -3,
+	PARSE_BAD_L2 = -4,	/* truncated or malformed (drop, malformed_*) */
+	PARSE_BAD_IP = -5,
+	PARSE_BAD_TCP = -6,
 };
 
 struct pkt {
@@ -81,7 +59,9 @@ struct tcp_opts {
 	__u32 tsecr;
 };
 
-/* Ethernet and up to two VLAN tags; returns the inner EtherType or -1. */
+/* Ethernet and up to MAX_VLAN_TAGS VLAN tags: the EtherType after them,
+ * a VLAN TPID if there are more.
+ */
 static __always_inline int parse_l2(void *data, void *data_end, struct pkt *p)
 {
 	struct ethhdr *eth = data;
@@ -90,7 +70,7 @@ static __always_inline int parse_l2(void *data, void *data_end, struct pkt *p)
 	int i;
 
 	if ((void *)(eth + 1) > data_end)
-		return -1;
+		return PARSE_BAD_L2;
 	proto = bpf_ntohs(eth->h_proto);
 	p->l2_len = sizeof(*eth);
 	p->nvlan = 0;
@@ -101,7 +81,7 @@ static __always_inline int parse_l2(void *data, void *data_end, struct pkt *p)
 			break;
 		vh = data + p->l2_len;
 		if ((void *)(vh + 1) > data_end)
-			return -1;
+			return PARSE_BAD_L2;
 		proto = bpf_ntohs(vh->h_vlan_encapsulated_proto);
 		p->l2_len += sizeof(*vh);
 		p->nvlan++;
@@ -109,6 +89,9 @@ static __always_inline int parse_l2(void *data, void *data_end, struct pkt *p)
 	return proto;
 }
 
+/* The IP protocol that follows; p is filled only for TCP. A fragment of
+ * anything but TCP is just that protocol.
+ */
 static __always_inline int parse_ipv4(void *data, void *data_end,
 				      __u32 pkt_len, struct pkt *p)
 {
@@ -123,8 +106,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end,
 	tot = bpf_ntohs(iph->tot_len);
 	if (tot < hlen || p->l2_len + tot > pkt_len)
 		return PARSE_BAD_IP;
-	if (iph->protocol != IPPROTO_TCP_)
-		return PARSE_NOT_TCP;
+	if (iph->protocol != IPPROTO_TCP)
+		return iph->protocol;
 	if (bpf_ntohs(iph->frag_off) & (IP_MF | IP_OFFMASK))
 		return PARSE_FRAG;
 	p->ipv6 = 0;
@@ -134,10 +117,18 @@ static __always_inline int parse_ipv4(void *data, void *data_end,
 	p->daddr[0] = iph->daddr;
 	p->saddr[1] = p->saddr[2] = p->saddr[3] = 0;
 	p->daddr[1] = p->daddr[2] = p->daddr[3] = 0;
-	return PARSE_OK;
+	return IPPROTO_TCP;
 }
 
-/* IPv6 with hop-by-hop, routing and destination-options headers skipped. */
+static __always_inline int ipv6_ext_walked(__u8 next)
+{
+	return next == NEXTHDR_HOP || next == NEXTHDR_ROUTING ||
+	       next == NEXTHDR_DEST;
+}
+
+/* IPv6 with up to MAX_IPV6_EXT hop-by-hop, routing and destination-options
+ * headers skipped: the protocol that follows; p is filled only for TCP.
+ */
 static __always_inline int parse_ipv6(void *data, void *data_end,
 				      __u32 pkt_len, struct pkt *p)
 {
@@ -157,13 +148,8 @@ static __always_inline int parse_ipv6(void *data, void *data_end,
 	next = ip6->nexthdr;
 
 	for (i = 0; i < MAX_IPV6_EXT; i++) {
-		if (next == IPPROTO_TCP_)
+		if (next == IPPROTO_TCP || !ipv6_ext_walked(next))
 			break;
-		if (next == NEXTHDR_FRAGMENT)
-			return PARSE_FRAG;
-		if (next != NEXTHDR_HOP && next != NEXTHDR_ROUTING &&
-		    next != NEXTHDR_DEST)
-			return PARSE_NOT_TCP;
 		eh = (void *)ip6 + off;
 		if ((void *)(eh + 1) > data_end)
 			return PARSE_BAD_IP;
@@ -172,17 +158,27 @@ static __always_inline int parse_ipv6(void *data, void *data_end,
 		if (off > sizeof(*ip6) + plen)
 			return PARSE_BAD_IP;
 	}
-	if (next != IPPROTO_TCP_)
-		return PARSE_NOT_TCP;
+	if (next != IPPROTO_TCP) {
+		/* Any fragment header, even an atomic one, after others too. */
+		if (next == NEXTHDR_FRAGMENT)
+			return PARSE_FRAG;
+		/* More extension headers than MAX_IPV6_EXT. */
+		if (ipv6_ext_walked(next))
+			return PARSE_UNSUPPORTED;
+		return next;
+	}
 
 	p->ipv6 = 1;
 	p->l3_len = off;
 	p->l4_len = sizeof(*ip6) + plen - off;
 	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
-	return PARSE_OK;
+	return IPPROTO_TCP;
 }
 
+/* The TCP header (its options are parse_tcp_opts's): PARSE_OK, or
+ * PARSE_BAD_TCP.
+ */
 static __always_inline int parse_tcp(void *data, void *data_end, struct pkt *p)
 {
 	struct tcphdr *th = data + p->l2_len + p->l3_len;
@@ -213,20 +209,23 @@ static __always_inline int parse_tcp(void *data, void *data_end, struct pkt *p)
 static __always_inline int parse_pkt(void *data, void *data_end,
 				     __u32 pkt_len, struct pkt *p)
 {
-	int proto, ret;
+	int ret;
 
-	proto = parse_l2(data, data_end, p);
-	if (proto < 0)
-		return PARSE_BAD_L2;
-	if (proto == ETH_P_IP)
+	ret = parse_l2(data, data_end, p);
+	if (ret == ETH_P_IP)
 		ret = parse_ipv4(data, data_end, pkt_len, p);
-	else if (proto == ETH_P_IPV6)
+	else if (ret == ETH_P_IPV6)
 		ret = parse_ipv6(data, data_end, pkt_len, p);
+	else if (ret == ETH_P_8021Q || ret == ETH_P_8021AD)
+		return PARSE_UNSUPPORTED;	/* more than MAX_VLAN_TAGS */
 	else
-		return PARSE_NOT_TCP;
-	if (ret != PARSE_OK)
-		return ret;
-	return parse_tcp(data, data_end, p);
+		return ret < 0 ? ret : PARSE_NOT_TCP;
+	if (ret == IPPROTO_TCP)
+		return parse_tcp(data, data_end, p);
+	/* IPsec's authentication header, not walked: TCP may follow. */
+	if (ret == IPPROTO_AH)
+		return PARSE_UNSUPPORTED;
+	return ret < 0 ? ret : PARSE_NOT_TCP;
 }
 
 struct opt_walk {
@@ -249,6 +248,7 @@ static int tcp_opt_step(__u32 index, struct opt_walk *w)
 
 	if (off >= w->optlen)
 		return 1;
+	_Static_assert(TCP_MAX_OPTLEN <= 0x3f + 1, "the mask would cut offsets");
 	c = w->opt + (off & 0x3f);
 	if ((void *)(c + 1) > w->data_end)
 		goto bad;

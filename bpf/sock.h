@@ -32,4 +32,17 @@ static __always_inline struct bpf_sock *sock_lookup(void *ctx,
 				  0);
 }
 
+/* Does the kernel hold a socket for p's tuple other than a listener? */
+static __always_inline int kernel_has_conn(void *ctx, const struct pkt *p)
+{
+	struct bpf_sock *sk = sock_lookup(ctx, p);
+	int held;
+
+	if (!sk)
+		return 0;
+	held = sk->state != BPF_TCP_LISTEN;
+	bpf_sk_release(sk);
+	return held;
+}
+
 #endif /* SYNFIN_SOCK_H */

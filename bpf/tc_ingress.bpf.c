@@ -6,13 +6,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "synfin.h"
+#include "consts.h"
 #include "parse.h"
 #include "maps.h"
 #include "sock.h"
-
-/* Pass, and let any later TC program (tcx or classic) see it too. */
-#define TC_ACT_NEXT -1
-#define TC_ACT_SHOT 2
 
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs,
@@ -35,22 +32,25 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 	 * (it strips any other program's).
 	 */
 	if ((void *)(m + 1) > data)
-		return TC_ACT_NEXT;
+		return TC_ACT_UNSPEC;
 	cfg = cfg_get();
 	if (!cfg || !cfg->meta_magic || m->magic != cfg->meta_magic)
-		return TC_ACT_NEXT;
-	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK)
-		return TC_ACT_NEXT;
+		return TC_ACT_UNSPEC;
+	/* XDP read this frame: only headers outside the linear part stop TC. */
+	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK) {
+		count(SYNFIN_C_UNPARSED_PASSED);
+		return TC_ACT_UNSPEC;
+	}
 
 	skc = sock_lookup(skb, &p);
 	if (!skc) {
 		count(SYNFIN_C_HANDOFF_NO_LISTENER);
-		return TC_ACT_NEXT;
+		return TC_ACT_UNSPEC;
 	}
 	/* A retransmitted ACK whose connection already exists. */
 	if (skc->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(skc);
-		return TC_ACT_NEXT;
+		return TC_ACT_UNSPEC;
 	}
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp) {
@@ -85,7 +85,7 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 	 */
 	if (!(m->flags & SYNFIN_META_AGAIN))
 		count(SYNFIN_C_CONN_HANDED);
-	return TC_ACT_NEXT;
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "GPL";

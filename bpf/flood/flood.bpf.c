@@ -8,7 +8,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "parse.h"
 #include "csum.h"
 #include "synfin_flood.h"
 

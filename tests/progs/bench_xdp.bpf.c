@@ -18,6 +18,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "consts.h"
 #include "parse.h"
 
 #define SPOOF_NET 0xc6130000	/* 198.19.0.0/16 */
@@ -81,7 +82,7 @@ int xdp_reflect(struct xdp_md *ctx)
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return XDP_PASS;
 	iph = (void *)(eth + 1);
-	if ((void *)(iph + 1) > data_end || iph->protocol != IPPROTO_TCP_ ||
+	if ((void *)(iph + 1) > data_end || iph->protocol != IPPROTO_TCP ||
 	    iph->ihl != 5)
 		return XDP_PASS;
 	th = (void *)(iph + 1);

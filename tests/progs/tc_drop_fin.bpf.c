@@ -5,10 +5,8 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "consts.h"
 #include "parse.h"
-
-#define TC_ACT_UNSPEC -1
-#define TC_ACT_SHOT 2
 
 __u32 dropped;
 
