@@ -9,12 +9,9 @@
  * whose XDP_PASS frames enter the stack on lo, through TC ingress, with the
  * metadata XDP wrote.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include "fixture.h"
+#include "synfin.skel.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -24,6 +21,7 @@
 #define TEST_BPF_TCX_INGRESS 46
 
 #define CLIENT_ISN 0x31415926u
+#define OPTS_MASK (TCPI_OPT_SACK | TCPI_OPT_WSCALE | TCPI_OPT_TIMESTAMPS)
 
 static int listen_fd = -1;
 
@@ -56,23 +54,13 @@ static int add_server_addr(void)
 
 static int tc_setup(void **state)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(LISTEN_PORT) };
-	int one = 1;
-
 	if (fx_setup(state))
 		return -1;
 	if (add_server_addr())
 		return -1;
 	/* Any address: 127.0.0.1 for the test runs, 198.18.0.2 live. */
-	listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (listen_fd < 0)
-		return -1;
-	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(listen_fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(listen_fd, 16))
-		return -1;
-	return 0;
+	listen_fd = fx_tcp_listen(INADDR_ANY, LISTEN_PORT, SOCK_NONBLOCK);
+	return listen_fd < 0 ? -1 : 0;
 }
 
 static int tc_teardown(void **state)
@@ -92,60 +80,57 @@ static void expect_nothing_accepted(void)
 	assert_int_equal(errno, EAGAIN);
 }
 
-/* A client's ACK carrying a valid cookie for the counter it's built in. */
-struct ack_case {
-	struct pkt_spec ack;
-	struct fx_cookie_opts o;
-	int ts;
-	uint32_t ts_val;
+/* ---- test runs: without metadata the program must not act, whatever
+ * the frame says ----
+ */
+
+struct ignored_case {
+	const char *name;
+	int cookie;		/* a.ack with a valid cookie, else as it is */
+	struct fx_ack a;
 };
 
-static size_t build_cookie_ack(const struct fx *fx, uint64_t c, uint8_t *buf,
-			       size_t cap, const void *arg)
-{
-	const struct ack_case *a = arg;
-	struct pkt_spec s = a->ack;
-	struct fx_cookie ck = fx_ref_cookie(fx, &s, CLIENT_ISN, c, &a->o);
+/* A client's ACK, from and to 127.0.0.1, whose cookie XDP would accept. */
+#define LO_ACK(...)							\
+	FX_ACK_OF(PKT_SPEC4(.saddr = { 127, 0, 0, 1 },			\
+			    .daddr = { 127, 0, 0, 1 },			\
+			    .dport = LISTEN_PORT, .seq = CLIENT_ISN),	\
+		  __VA_ARGS__)
+#define SEGMENT(name, pkt) { name, .a.ack = pkt }
+#define DATA_TO(spec_fn, fl) \
+	spec_fn(.dport = LISTEN_PORT, .flags = (fl), .payload = data, \
+		.payload_len = sizeof(data))
 
-	s.seq = CLIENT_ISN + 1;
-	s.ack = ck.seq + 1;
-	if (a->ts) {
-		pkt_opt_nop(&s);
-		pkt_opt_nop(&s);
-		pkt_opt_ts(&s, a->ts_val, ck.tsval);
-	}
-	return fx_build_spec(&s, buf, cap);
-}
+static const uint8_t data[32] = "hello";
 
-static size_t build_spec(const struct fx *fx, uint64_t c, uint8_t *buf,
-			 size_t cap, const void *arg)
-{
-	(void)fx;
-	(void)c;
-	return fx_build_spec(arg, buf, cap);
-}
+static const struct ignored_case ignored[] = {
+	/* A cookie XDP would accept, to a port with a listener: not XDP's
+	 * mark, so no hand-off.
+	 */
+	{ "cookie ack", 1, LO_ACK() },
+	{ "cookie ack with ts", 1,
+	  FX_ACK_OF(PKT_SPEC4(.dport = LISTEN_PORT, .seq = CLIENT_ISN),
+		    .ts = 1, .ts_val = 99) },
+	/* The magic in the frame itself (where data_meta would end) is not
+	 * metadata either.
+	 */
+	{ "magic in the frame", 1,
+	  LO_ACK(.ack.dst_mac = { 0x0d, 0x0c, 0x1e, 0x5f, 0, 2 }) },
+	SEGMENT("syn", DATA_TO(PKT_SPEC4, PKT_TCP_SYN)),
+	SEGMENT("ipv6 ack psh", DATA_TO(PKT_SPEC6, PKT_TCP_ACK | PKT_TCP_PSH)),
+	SEGMENT("rst", DATA_TO(PKT_SPEC4, PKT_TCP_RST)),
+	SEGMENT("ipv6 fin ack", DATA_TO(PKT_SPEC6, PKT_TCP_FIN | PKT_TCP_ACK)),
+};
 
-static void ack_case_init(struct ack_case *a, const char *saddr,
-			  const char *daddr, uint16_t dport)
+static void run_ignored(struct fx *fx, const void *row)
 {
-	memset(a, 0, sizeof(*a));
-	pkt_spec_default(&a->ack, 0);
-	inet_pton(AF_INET, saddr, a->ack.saddr);
-	inet_pton(AF_INET, daddr, a->ack.daddr);
-	a->ack.dport = dport;
-	a->ack.flags = PKT_TCP_ACK;
-	a->o.mss_idx = 3;
-	a->o.sack = 1;
-	a->o.ws = 7;
-}
-
-/* Without metadata the program must not act, whatever the frame says. */
-static void expect_tc_ignores(struct fx *fx, fx_build_fn build,
-			      const void *arg)
-{
+	const struct ignored_case *c = row;
 	static struct fx_run r;
 
-	fx_tc(fx, build, arg, &r);
+	if (c->cookie)
+		fx_tc(fx, fx_build_ack, &c->a, &r);
+	else
+		fx_tc(fx, fx_build_pkt, &c->a.ack, &r);
 	assert_int_equal((int)r.retval, FX_TC_ACT_NEXT);
 	EXPECT_DELTAS(&r);
 	assert_int_equal(r.pkt_len, r.in_len);
@@ -153,261 +138,136 @@ static void expect_tc_ignores(struct fx *fx, fx_build_fn build,
 	expect_nothing_accepted();
 }
 
-/* A cookie XDP would accept, to a port with a listener: not XDP's mark,
- * so no hand-off.
- */
-static void test_tc_cookie_ack_without_meta(void **state)
-{
-	struct ack_case a;
-
-	ack_case_init(&a, "127.0.0.1", "127.0.0.1", LISTEN_PORT);
-	expect_tc_ignores(*state, build_cookie_ack, &a);
-	ack_case_init(&a, "198.18.0.1", "198.18.0.2", LISTEN_PORT);
-	a.ts = 1;
-	a.ts_val = 99;
-	expect_tc_ignores(*state, build_cookie_ack, &a);
-}
-
-/* The magic in the frame itself (where data_meta would end) is not
- * metadata either.
- */
-static void test_tc_magic_in_frame(void **state)
-{
-	static const uint8_t magic_le[4] = { 0x0d, 0x0c, 0x1e, 0x5f };
-	struct ack_case a;
-
-	ack_case_init(&a, "127.0.0.1", "127.0.0.1", LISTEN_PORT);
-	memcpy(a.ack.dst_mac, magic_le, 4);
-	expect_tc_ignores(*state, build_cookie_ack, &a);
-}
-
-static void test_tc_other_segments(void **state)
-{
-	static const uint8_t flags[] = { PKT_TCP_SYN, PKT_TCP_ACK | PKT_TCP_PSH,
-					 PKT_TCP_RST, PKT_TCP_FIN | PKT_TCP_ACK };
-	static const uint8_t data[32] = "hello";
-	struct pkt_spec s;
-	size_t i;
-
-	for (i = 0; i < sizeof(flags); i++) {
-		pkt_spec_default(&s, i & 1);
-		s.dport = LISTEN_PORT;
-		s.flags = flags[i];
-		s.payload = data;
-		s.payload_len = sizeof(data);
-		expect_tc_ignores(*state, build_spec, &s);
-	}
-}
-
 /* ---- live: XDP_PASS frames go up the stack on lo, through TC ---- */
 
-struct live {
-	int link;
-	int ifindex;
-};
-
-static int live_attach(struct fx *fx, struct live *l)
-{
-	l->ifindex = (int)if_nametoindex("lo");
-	l->link = bpf_link_create(fx->tc_fd, l->ifindex, TEST_BPF_TCX_INGRESS,
-				  NULL);
-	return l->link < 0 ? -1 : 0;
-}
-
-/* One live XDP run of a cookie ACK built for the current counter, the
- * frame sent @repeat times in one batch.
+/* One live XDP run of a's frame, built for the current counter and sent
+ * repeat times in one batch, with TC attached to lo (the test is skipped
+ * where it can't be); the counters before and after in r.
  */
-static void live_run_n(struct fx *fx, const struct ack_case *a, int repeat,
-		       __u64 before[SYNFIN_C__MAX], __u64 after[SYNFIN_C__MAX])
+static void live_send(struct fx *fx, const struct fx_ack *a, int repeat,
+		      struct fx_run *r)
 {
-	uint8_t in[FX_BUF];
-	int attempt;
+	int attempt, link;
 
+	link = bpf_link_create(fx->tc_fd, (int)if_nametoindex("lo"),
+			       TEST_BPF_TCX_INGRESS, NULL);
+	if (link < 0) {
+		print_message("Couldn't attach TC ingress to lo: %s\n",
+			      strerror(errno));
+		skip();
+	}
 	for (attempt = 0; attempt < 3; attempt++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
 		uint64_t c0 = secrets_counter_now();
-		size_t len = build_cookie_ack(fx, c0, in, sizeof(in), a);
 
-		opts.data_in = in;
-		opts.data_size_in = (__u32)len;
+		r->in_len = fx_build_ack(fx, c0, r->in, sizeof(r->in), a);
+		opts.data_in = r->in;
+		opts.data_size_in = (__u32)r->in_len;
 		opts.repeat = (__u32)repeat;
 		opts.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
-		fx_counters(fx, before);
+		fx_counters(fx, r->before);
 		if (bpf_prog_test_run_opts(fx->xdp_fd, &opts))
 			fail_msg("live XDP test run failed: %s", strerror(errno));
-		fx_counters(fx, after);
-		if (secrets_counter_now() == c0)
+		fx_counters(fx, r->after);
+		if (secrets_counter_now() == c0) {
+			close(link);
 			return;
+		}
 		/* The ACK was judged in the next period: start over. */
 		assert_int_equal(fx_ct_clear(fx), 0);
 	}
 	fail_msg("the cookie time counter kept changing during the runs");
 }
 
-/* A cookie ACK from the client to @port, to be sent up lo's stack. */
-static void live_case(struct ack_case *a, __u16 port)
-{
-	ack_case_init(a, "198.18.0.1", "198.18.0.2", port);
-	memset(a->ack.dst_mac, 0, 6);	/* lo's address: PACKET_HOST */
-}
+struct live_case {
+	const char *name;
+	struct fx_ack a;
+	int repeat;			/* copies in the batch */
+	__u64 deltas[SYNFIN_C__MAX];
+	int accepted;			/* the listener gets a connection */
+	uint8_t tcpi_opts;		/* of OPTS_MASK, on its socket */
+};
 
-/* Sends @a @repeat times in one live batch with TC attached to lo (the
- * test is skipped where it can't be).
+/* A cookie ACK from the client's port to the listener's (or none's), to
+ * be sent up lo's stack.
  */
-static void live_send(struct fx *fx, const struct ack_case *a, int repeat,
-		      __u64 before[SYNFIN_C__MAX], __u64 after[SYNFIN_C__MAX])
+#define LIVE_ACK(to, from, ...)					\
+	FX_ACK_OF(PKT_SPEC4(.dst_mac = { 0 } /* lo's: PACKET_HOST */,	\
+			    .dport = (to), .sport = (from),		\
+			    .seq = CLIENT_ISN),				\
+		  __VA_ARGS__)
+#define HANDED D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), \
+	D(EVENTS_SENT, 1), D(CONN_HANDED, 1)
+
+static const struct live_case live[] = {
+	/* The ACK XDP validates reaches TC with its metadata, which hands
+	 * it to the listener as a request socket with the cookie's options.
+	 */
+	{ "handoff", LIVE_ACK(LISTEN_PORT, 40000, .ts = 1, .ts_val = 4242),
+	  .repeat = 1, .deltas = { HANDED }, .accepted = 1,
+	  .tcpi_opts = OPTS_MASK },
+	/* No options in the cookie: none on the socket. */
+	{ "handoff without options",
+	  LIVE_ACK(LISTEN_PORT, 40001,
+		   .o = { .mss_idx = 0, .sack = 0, .ws = 15 }),
+	  .repeat = 1, .deltas = { HANDED }, .accepted = 1 },
+	/* The ACK twice in one batch: the stack receives the batch as a
+	 * list, so TC sees the second copy (handed over again) before TCP
+	 * has made the first one's socket. One connection, counted once; the
+	 * copy goes to it. (Were the batch taken a frame at a time, the copy
+	 * would find the socket made and TC would not count it either: the
+	 * test would still pass, but no longer show the race. On 6.18 it
+	 * does: without the mark, conn_handed moves by 2.)
+	 */
+	{ "handoff again in the batch", LIVE_ACK(LISTEN_PORT, 40002),
+	  .repeat = 2, .deltas = { HANDED, D(ACK_COOKIE_AGAIN, 1) },
+	  .accepted = 1, .tcpi_opts = TCPI_OPT_SACK | TCPI_OPT_WSCALE },
+	{ "no listener", LIVE_ACK(NO_LISTEN_PORT, 40000), .repeat = 1,
+	  .deltas = { D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1),
+		      D(EVENTS_SENT, 1), D(HANDOFF_NO_LISTENER, 1) } },
+};
+
+static void run_live(struct fx *fx, const void *row)
 {
-	struct live l;
-
-	if (live_attach(fx, &l)) {
-		print_message("Couldn't attach TC ingress to lo: %s\n",
-			      strerror(errno));
-		skip();
-	}
-	live_run_n(fx, a, repeat, before, after);
-	close(l.link);
-}
-
-static void delta_check(const __u64 before[SYNFIN_C__MAX],
-			const __u64 after[SYNFIN_C__MAX],
-			const __u64 want[SYNFIN_C__MAX])
-{
-	struct fx_run r;
-
-	memcpy(r.before, before, sizeof(r.before));
-	memcpy(r.after, after, sizeof(r.after));
-	fx_check_deltas(&r, want);
-}
-
-/* The ACK XDP validates reaches TC with its metadata, which hands it to
- * the listener as a request socket with the cookie's options.
- */
-static void test_live_handoff(void **state)
-{
-	struct fx *fx = *state;
-	__u64 before[SYNFIN_C__MAX], after[SYNFIN_C__MAX];
+	const struct live_case *c = row;
+	static struct fx_run r;
 	struct sockaddr_in peer;
 	socklen_t plen = sizeof(peer);
 	struct tcp_info ti;
 	socklen_t tlen = sizeof(ti);
-	struct ack_case a;
 	int fd;
 
-	live_case(&a, LISTEN_PORT);
-	a.ts = 1;
-	a.ts_val = 4242;
-	live_send(fx, &a, 1, before, after);
-	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
-		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1),
-		D(CONN_HANDED, 1) });
-
-	fd = accept4(listen_fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK);
-	if (fd < 0)
-		fail_msg("no connection to accept: %s", strerror(errno));
-	assert_int_equal(ntohs(peer.sin_port), a.ack.sport);
-	assert_memory_equal(&peer.sin_addr, a.ack.saddr, 4);
-	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tlen), 0);
-	close(fd);
-	assert_int_equal(ti.tcpi_state, TCP_ESTABLISHED);
-	assert_int_equal(ti.tcpi_options & (TCPI_OPT_SACK | TCPI_OPT_WSCALE |
-					    TCPI_OPT_TIMESTAMPS),
-			 TCPI_OPT_SACK | TCPI_OPT_WSCALE | TCPI_OPT_TIMESTAMPS);
-	assert_int_equal(ti.tcpi_snd_wscale, 7);
-	assert_int_equal(ti.tcpi_rcv_wscale, fx->cfg.wscale);
-}
-
-/* No options in the cookie: none on the socket. */
-static void test_live_handoff_no_options(void **state)
-{
-	struct fx *fx = *state;
-	__u64 before[SYNFIN_C__MAX], after[SYNFIN_C__MAX];
-	struct tcp_info ti;
-	socklen_t tlen = sizeof(ti);
-	struct ack_case a;
-	int fd;
-
-	live_case(&a, LISTEN_PORT);
-	a.ack.sport = 40001;
-	a.o.mss_idx = 0;
-	a.o.sack = 0;
-	a.o.ws = 15;
-	live_send(fx, &a, 1, before, after);
-	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
-		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1),
-		D(CONN_HANDED, 1) });
-
-	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK);
-	if (fd < 0)
-		fail_msg("no connection to accept: %s", strerror(errno));
-	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tlen), 0);
-	close(fd);
-	assert_int_equal(ti.tcpi_options & (TCPI_OPT_SACK | TCPI_OPT_WSCALE |
-					    TCPI_OPT_TIMESTAMPS), 0);
-	/* The cookie's MSS (536) bounds what the socket sends. */
-	assert_true(ti.tcpi_snd_mss <= 536);
-}
-
-/* The ACK twice in one batch: the stack receives the batch as a list, so
- * TC sees the second copy (handed over again) before TCP has made the
- * first one's socket. One connection, counted once; the copy goes to it.
- * (Were the batch taken a frame at a time, the copy would find the
- * socket made and TC would not count it either: the test would still
- * pass, but no longer show the race. On 6.18 it does: without the mark,
- * conn_handed moves by 2.)
- */
-static void test_live_handoff_again_in_batch(void **state)
-{
-	struct fx *fx = *state;
-	__u64 before[SYNFIN_C__MAX], after[SYNFIN_C__MAX];
-	struct ack_case a;
-	int fd;
-
-	live_case(&a, LISTEN_PORT);
-	a.ack.sport = 40002;
-	live_send(fx, &a, 2, before, after);
-	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
-		D(ACK_COOKIE_VALID, 1), D(ACK_COOKIE_AGAIN, 1),
-		D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1), D(CONN_HANDED, 1) });
-
-	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK);
-	if (fd < 0)
-		fail_msg("no connection to accept: %s", strerror(errno));
-	close(fd);
-	expect_nothing_accepted();
-}
-
-static void test_live_no_listener(void **state)
-{
-	struct fx *fx = *state;
-	__u64 before[SYNFIN_C__MAX], after[SYNFIN_C__MAX];
-	struct ack_case a;
-
-	live_case(&a, NO_LISTEN_PORT);
-	live_send(fx, &a, 1, before, after);
-	delta_check(before, after, (const __u64[SYNFIN_C__MAX]){
-		D(ACK_COOKIE_VALID, 1), D(CT_NEW_COOKIE, 1), D(EVENTS_SENT, 1),
-		D(HANDOFF_NO_LISTENER, 1) });
+	live_send(fx, &c->a, c->repeat, &r);
+	fx_check_deltas(&r, c->deltas);
+	if (c->accepted) {
+		fd = accept4(listen_fd, (struct sockaddr *)&peer, &plen,
+			     SOCK_NONBLOCK);
+		if (fd < 0)
+			fail_msg("no connection to accept: %s", strerror(errno));
+		assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti,
+					    &tlen), 0);
+		close(fd);
+		assert_int_equal(ntohs(peer.sin_port), c->a.ack.sport);
+		assert_memory_equal(&peer.sin_addr, c->a.ack.saddr, 4);
+		assert_int_equal(ti.tcpi_state, TCP_ESTABLISHED);
+		assert_int_equal(ti.tcpi_options & OPTS_MASK, c->tcpi_opts);
+		if (c->tcpi_opts & TCPI_OPT_WSCALE) {
+			assert_int_equal(ti.tcpi_snd_wscale, c->a.o.ws);
+			assert_int_equal(ti.tcpi_rcv_wscale, fx->cfg.wscale);
+		}
+		/* The cookie's MSS bounds what the socket sends. */
+		assert_true(ti.tcpi_snd_mss <= fx_ref_mss_of(0, c->a.o.mss_idx));
+	}
 	expect_nothing_accepted();
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup(fn, fx_test_reset)
-		T(test_tc_cookie_ack_without_meta),
-		T(test_tc_magic_in_frame),
-		T(test_tc_other_segments),
-		T(test_live_handoff),
-		T(test_live_handoff_no_options),
-		T(test_live_handoff_again_in_batch),
-		T(test_live_no_listener),
-#undef T
+	const struct fx_table tables[] = {
+		FX_TABLE("ignored without metadata", ignored, run_ignored),
+		FX_TABLE("live", live, run_live),
 	};
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "SKIP: BPF_PROG_TEST_RUN needs root\n");
-		return 77;
-	}
-	return cmocka_run_group_tests_name("tc", tests, tc_setup, tc_teardown)
-		       ? 1 : 0;
+	return fx_run_group("tc", tables, FX_ARRAY_SIZE(tables), NULL, 0,
+			    tc_setup, tc_teardown);
 }

@@ -19,12 +19,12 @@
 #define IP6_OFFMASK	0xfff8
 #define TCP_CHECK_OFF	16
 
-#define OPT_EOL		0
-#define OPT_NOP		1
-#define OPT_MSS		2
-#define OPT_WS		3
-#define OPT_SACK_PERM	4
-#define OPT_TS		8
+#define OPT_EOL		PKT_TCPOPT_EOL
+#define OPT_NOP		PKT_TCPOPT_NOP
+#define OPT_MSS		PKT_TCPOPT_MSS
+#define OPT_WS		PKT_TCPOPT_WS
+#define OPT_SACK_PERM	PKT_TCPOPT_SACK_PERM
+#define OPT_TS		PKT_TCPOPT_TS
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -83,7 +83,7 @@ static size_t l3_size(const struct pkt_spec *s)
 			return 0;
 		return IP4_HLEN + s->ip_opts_len;
 	}
-	if (s->n_ext < 0 || s->n_ext > 4)
+	if (s->n_ext < 0 || s->n_ext > PKT_MAX_EXT)
 		return 0;
 	len = IP6_HLEN;
 	for (i = 0; i < s->n_ext; i++) {
@@ -198,7 +198,7 @@ size_t pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s)
 	size_t l2, l3, l4, total;
 	uint8_t *p, *tcp;
 
-	if (s->nvlan < 0 || s->nvlan > 2 || s->tcp_opts_len > 40)
+	if (s->nvlan < 0 || s->nvlan > PKT_MAX_VLAN || s->tcp_opts_len > 40)
 		return 0;
 	if (s->payload_len && !s->payload)
 		return 0;
@@ -241,80 +241,53 @@ static int opt_append(struct pkt_spec *s, const uint8_t *opt, size_t len)
 
 int pkt_opt_mss(struct pkt_spec *s, uint16_t mss)
 {
-	uint8_t o[4] = { OPT_MSS, 4 };
+	const uint8_t o[] = { PKT_O_MSS(mss) };
 
-	put16(o + 2, mss);
 	return opt_append(s, o, sizeof(o));
 }
 
 int pkt_opt_wscale(struct pkt_spec *s, uint8_t ws)
 {
-	uint8_t o[3] = { OPT_WS, 3, ws };
+	const uint8_t o[] = { PKT_O_WS(ws) };
 
 	return opt_append(s, o, sizeof(o));
 }
 
 int pkt_opt_sack_perm(struct pkt_spec *s)
 {
-	uint8_t o[2] = { OPT_SACK_PERM, 2 };
+	const uint8_t o[] = { PKT_O_SACK_PERM };
 
 	return opt_append(s, o, sizeof(o));
 }
 
 int pkt_opt_ts(struct pkt_spec *s, uint32_t tsval, uint32_t tsecr)
 {
-	uint8_t o[10] = { OPT_TS, 10 };
+	const uint8_t o[] = { PKT_O_TS(tsval, tsecr) };
 
-	put32(o + 2, tsval);
-	put32(o + 6, tsecr);
 	return opt_append(s, o, sizeof(o));
 }
 
 int pkt_opt_nop(struct pkt_spec *s)
 {
-	uint8_t o = OPT_NOP;
+	const uint8_t o[] = { PKT_O_NOP };
 
-	return opt_append(s, &o, 1);
+	return opt_append(s, o, sizeof(o));
 }
 
+/* All or nothing: a failure leaves the options untouched. */
 int pkt_opts_linux_syn(struct pkt_spec *s, uint16_t mss, uint32_t tsval,
 		       uint8_t ws)
 {
-	/* Check up front so a failure leaves the options untouched. */
-	if (s->tcp_opts_len + 20 > sizeof(s->tcp_opts))
-		return -1;
-	pkt_opt_mss(s, mss);
-	pkt_opt_sack_perm(s);
-	pkt_opt_ts(s, tsval, 0);
-	pkt_opt_nop(s);
-	return pkt_opt_wscale(s, ws);
+	const uint8_t o[] = { PKT_O_LINUX_SYN(mss, tsval, ws) };
+
+	return opt_append(s, o, sizeof(o));
 }
 
 void pkt_spec_default(struct pkt_spec *s, int ipv6)
 {
-	static const uint8_t smac[6] = { 2, 0, 0, 0, 0, 1 };
-	static const uint8_t dmac[6] = { 2, 0, 0, 0, 0, 2 };
-	static const uint8_t s4[4] = { 198, 18, 0, 1 };
-	static const uint8_t d4[4] = { 198, 18, 0, 2 };
-	static const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	static const uint8_t d6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	static const struct pkt_spec v4 = PKT_SPEC4(), v6 = PKT_SPEC6();
 
-	memset(s, 0, sizeof(*s));
-	s->ipv6 = !!ipv6;
-	memcpy(s->src_mac, smac, 6);
-	memcpy(s->dst_mac, dmac, 6);
-	if (ipv6) {
-		memcpy(s->saddr, s6, 16);
-		memcpy(s->daddr, d6, 16);
-	} else {
-		memcpy(s->saddr, s4, 4);
-		memcpy(s->daddr, d4, 4);
-	}
-	s->sport = 40000;
-	s->dport = 80;
-	s->flags = PKT_TCP_SYN;
-	s->seq = 1000;
-	s->window = 64240;
+	*s = ipv6 ? v6 : v4;
 }
 
 /* ---- parsing ---- */
@@ -339,8 +312,8 @@ static long parse_l2(const uint8_t *buf, size_t len, struct pkt_view *v,
 	memcpy(v->src_mac, buf + 6, 6);
 	type = get16(buf + off);
 	while (type == ETH_P_8021Q || type == ETH_P_8021AD) {
-		if (v->nvlan == 2)
-			return fail(err, "more than two VLAN tags");
+		if (v->nvlan == PKT_MAX_VLAN)
+			return fail(err, "too many VLAN tags");
 		if (len < off + VLAN_HLEN + 2)
 			return fail(err, "truncated VLAN tag");
 		v->vlan_tpid[v->nvlan] = type;
