@@ -103,6 +103,16 @@ struct {
 	__type(value, struct synfin_rate_budget);
 } adopt_budget_map __weak SEC(".maps");
 
+/* 1 once XDP met a driver without room for metadata: TC ingress then
+ * validates the cookie ACKs that come without (tc_ingress.bpf.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} meta_fallback __weak SEC(".maps");
+
 static __always_inline void count(enum synfin_counter c)
 {
 	__u32 key = c;

@@ -10,6 +10,7 @@
 #include "parse.h"
 #include "maps.h"
 #include "conntrack.h"
+#include "skb.h"
 
 SEC("tc")
 int tc_synfin_egress(struct __sk_buff *skb)
@@ -21,26 +22,20 @@ int tc_synfin_egress(struct __sk_buff *skb)
 	struct pkt p = {};
 	int ret;
 
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	ret = parse_pkt(data, data_end, skb->len, &p);
-	/* Headers outside the linear part: pull them in, this once. Pulling
-	 * every skb would reallocate the heads of TCP's clones.
+	/* Only what this host sends: not a reply synfin redirected here
+	 * from ingress (TC mode's SYN-ACKs), nor forwarded traffic.
 	 */
-	if ((ret == PARSE_BAD_L2 || ret == PARSE_BAD_IP || ret == PARSE_BAD_TCP) &&
-	    data_end - data < skb->len && data_end - data < HDR_PULL) {
-		if (bpf_skb_pull_data(skb, skb->len < HDR_PULL ? skb->len : HDR_PULL))
-			goto unread;
-		/* Keep clang from folding skb + offset: the verifier rejects it. */
-		barrier_var(skb);
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
-		ret = parse_pkt(data, data_end, skb->len, &p);
-	}
+	if (skb->ingress_ifindex)
+		return TC_ACT_UNSPEC;
+	ret = skb_parse(skb, &p);
 	if (ret == PARSE_NOT_TCP || ret == PARSE_FRAG)
 		return TC_ACT_UNSPEC;
 	if (ret != PARSE_OK)
 		goto unread;
+	/* Keep clang from folding skb + offset: the verifier rejects it. */
+	barrier_var(skb);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
 	cfg = cfg_get();
 	if (!cfg || !port_protected(p.sport) ||
 	    !addr_protected(cfg, p.ipv6, p.saddr))

@@ -23,6 +23,8 @@
 	  "had not answered yet")                                              \
 	X(ACK_COOKIE_INVALID, "ack_cookie_invalid",                            \
 	  "ACKs with a bad, stale or forged cookie, dropped")                  \
+	X(HANDOFF_NO_META, "handoff_no_meta",                                  \
+	  "cookie ACKs XDP passed without metadata (the driver had no room): TC validated them") \
 	X(CONN_HANDED, "conn_handed",                                          \
 	  "valid cookie ACKs handed to a listening socket (TC); segments "     \
 	  "handed over again count in ack_cookie_again, also when they make "  \
@@ -285,7 +287,8 @@ struct synfin_ct_entry {
 	__u8 opts;		/* enum synfin_meta_flags negotiated */
 	__u8 close_counted;	/* its close was counted (and told) once */
 	__u32 remote_isn;	/* the remote side's ISN, when known */
-	__u32 pad2;
+	__u8 handed;		/* TC handed its cookie ACK over without metadata */
+	__u8 pad2[3];
 };
 
 #define SYNFIN_CT_DEFAULT_ENTRIES (1u << 20)
