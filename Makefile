@@ -26,7 +26,7 @@ endif
 # Debian packages that building, testing and the demo need.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	    libcmocka-dev libjson-c-dev libinih-dev libmicrohttpd-dev bpftool iproute2 python3 tcpdump \
-	    procps iputils-ping util-linux python3-scapy curl systemd man-db groff-base
+	    procps iputils-ping util-linux python3-scapy curl systemd man-db groff-base ethtool
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -D_GNU_SOURCE -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -MMD -MP

@@ -15,7 +15,7 @@
 #define CONTROL_MAX_REQUEST 4096
 
 /* -> uptime_ms, xdp_prog_id, tc_ingress_prog_id, tc_egress_prog_id,
- *    interfaces [{name, ifindex, xdp_mode}], ports, ct_entries, ct_size,
+ *    tc_guard_prog_id, interfaces [{name, ifindex, mode: native|skb|tc}], ports, ct_entries, ct_size,
  *    secret_age_ms, last_sweep_us, expired_total, evicted_total,
  *    resumed_from_pins, ct_filter_trusted, ct_filter_rebuilds,
  *    ct_filter_can_rebuild, ct_filter_fill

@@ -178,15 +178,16 @@ static int cmd_status(int argc, char **argv)
 	ret = call_or_print(req_new(CONTROL_CMD_STATUS), &r);
 	if (ret || !r)
 		return ret;
-	printf("synfind up %lld s, programs: xdp %lld, tc ingress %lld, tc egress %lld\n",
+	printf("synfind up %lld s, programs: xdp %lld, tc ingress %lld, tc egress %lld, tc guard %lld\n",
 	       geti(r, "uptime_ms") / 1000, geti(r, "xdp_prog_id"),
-	       geti(r, "tc_ingress_prog_id"), geti(r, "tc_egress_prog_id"));
+	       geti(r, "tc_ingress_prog_id"), geti(r, "tc_egress_prog_id"),
+	       geti(r, "tc_guard_prog_id"));
 	json_object_object_get_ex(r, "interfaces", &ifs);
 	for (i = 0; ifs && i < json_object_array_length(ifs); i++) {
 		json_object *a = json_object_array_get_idx(ifs, i);
 
-		printf("  interface %-16s XDP %s mode (ifindex %lld)\n",
-		       gets_(a, "name"), gets_(a, "xdp_mode"), geti(a, "ifindex"));
+		printf("  interface %-16s %s mode (ifindex %lld)\n",
+		       gets_(a, "name"), gets_(a, "mode"), geti(a, "ifindex"));
 	}
 	printf("  protected ports   %s\n", gets_(r, "ports"));
 	printf("  connection table  %lld of %lld entries (%.2f%%), %lld expired, %lld evicted, last sweep %lld us\n",

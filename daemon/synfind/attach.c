@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Attaching with BPF links: XDP (native or skb mode), TCX ingress and
- * egress. Links are pinned under PIN_DIR/links/IFNAME/ so a restarted
+/* Attaching with BPF links: in XDP mode XDP (native or skb) and TCX
+ * ingress and egress, in TC mode TCX ingress and egress only. Links are pinned under PIN_DIR/links/IFNAME/ so a restarted
  * synfind swaps its programs in with bpf_link_update, without a moment
  * detached; without pins a link dies with its fd.
  */
@@ -15,6 +15,7 @@
 #include "log.h"
 #include "synfin.skel.h"
 #include "attach.h"
+#include "iface.h"
 
 /* Debian 12's uapi headers predate TCX (kernel 6.6). */
 #define SYNFIN_BPF_TCX_INGRESS 46
@@ -106,7 +107,7 @@ static int xdp_link_create(int prog_fd, int ifindex, __u32 flags)
 	return bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
 }
 
-static int xdp_attach(struct attachment *a, int prog_fd, enum xdp_mode mode)
+static int xdp_attach(struct attachment *a, int prog_fd, enum guard_mode mode)
 {
 	int fd = link_reuse(a, "xdp", prog_fd), err;
 
@@ -117,17 +118,17 @@ static int xdp_attach(struct attachment *a, int prog_fd, enum xdp_mode mode)
 		if (bpf_xdp_query(a->ifindex, 0, &q))
 			pr_warn("Couldn't query the XDP mode of '%s': %s", a->ifname,
 				strerror(errno));
-		a->mode = q.attach_mode == XDP_ATTACHED_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+		a->mode = q.attach_mode == XDP_ATTACHED_SKB ? MODE_SKB : MODE_NATIVE;
 		return fd;
 	}
-	if (mode != XDP_MODE_SKB) {
+	if (mode != MODE_SKB) {
 		fd = xdp_link_create(prog_fd, a->ifindex, XDP_FLAGS_DRV_MODE);
 		if (fd >= 0) {
-			a->mode = XDP_MODE_NATIVE;
+			a->mode = MODE_NATIVE;
 			goto pin;
 		}
 		err = -errno;
-		if (mode == XDP_MODE_NATIVE || err == -EBUSY || err == -EEXIST) {
+		if (mode == MODE_NATIVE || err == -EBUSY || err == -EEXIST) {
 			pr_err("Couldn't attach XDP program to '%s' in native mode: %s (%d)%s",
 			       a->ifname, strerror(-err), err,
 			       err == -EBUSY || err == -EEXIST ?
@@ -135,8 +136,11 @@ static int xdp_attach(struct attachment *a, int prog_fd, enum xdp_mode mode)
 			errno = -err;
 			return -1;
 		}
-		pr_warn("Native XDP on '%s' failed: %s (%d); falling back to skb mode",
-			a->ifname, strerror(-err), err);
+		if (mode == MODE_AUTO) {
+			pr_info("Native XDP on '%s' failed: %s (%d): TC mode",
+				a->ifname, strerror(-err), err);
+			return -2;
+		}
 	}
 	fd = xdp_link_create(prog_fd, a->ifindex, XDP_FLAGS_SKB_MODE);
 	if (fd < 0) {
@@ -146,7 +150,7 @@ static int xdp_attach(struct attachment *a, int prog_fd, enum xdp_mode mode)
 		errno = -err;
 		return -1;
 	}
-	a->mode = XDP_MODE_SKB;
+	a->mode = MODE_SKB;
 pin:
 	if (link_pin(a, "xdp", fd)) {
 		close(fd);
@@ -155,10 +159,48 @@ pin:
 	return fd;
 }
 
-int attach_iface(struct synfin *skel, const char *ifname, enum xdp_mode mode,
+/* Where the guard runs on this interface. Another XDP program there is
+ * never touched, and XDP can't see the VLAN tags an interface strips into
+ * metadata: auto takes TC mode for both, saying so; native and skb refuse.
+ * -1 with errno when the mode asked for can't be had.
+ */
+static int choose_mode(struct attachment *a, enum guard_mode mode, int xdp_pinned)
+{
+	__u32 other = xdp_pinned ? 0 : iface_xdp_prog(a->ifindex);
+	int strips = iface_strips_vlan(a->ifname);
+
+	if (mode == MODE_TC)
+		return MODE_TC;
+	if (other) {
+		if (mode == MODE_AUTO) {
+			pr_info("'%s' has another XDP program (id %u): TC mode, beside it",
+				a->ifname, other);
+			return MODE_TC;
+		}
+		pr_err("'%s' has another XDP program (id %u), which synfin doesn't touch: use --mode tc (or auto)",
+		       a->ifname, other);
+		errno = EBUSY;
+		return -1;
+	}
+	if (strips > 0) {
+		if (mode == MODE_AUTO) {
+			pr_info("'%s' strips VLAN tags into metadata, where XDP can't see them: TC mode (ethtool -K %s rxvlan off for XDP)",
+				a->ifname, a->ifname);
+			return MODE_TC;
+		}
+		pr_err("'%s' strips VLAN tags into metadata (rx-vlan-offload), where XDP can't see them, so SYN-ACKs would leave untagged: use --mode tc (or auto), or ethtool -K %s rxvlan off",
+		       a->ifname, a->ifname);
+		errno = EINVAL;
+		return -1;
+	}
+	return mode;
+}
+
+int attach_iface(struct synfin *skel, const char *ifname, enum guard_mode mode,
 		 const char *pin_dir, struct attachment *a)
 {
-	int err;
+	char path[512];
+	int err, xdp_pinned, ingress_fd;
 
 	memset(a, 0, sizeof(*a));
 	a->xdp_link = a->tc_link = a->tc_egress_link = -1;
@@ -170,17 +212,44 @@ int attach_iface(struct synfin *skel, const char *ifname, enum xdp_mode mode,
 		errno = ENODEV;
 		return -1;
 	}
+	link_path(a, "xdp", path, sizeof(path));
+	xdp_pinned = a->pin_dir[0] && !access(path, F_OK);
+	mode = choose_mode(a, mode, xdp_pinned);
+	if ((int)mode < 0)
+		return -1;
+	ingress_fd = bpf_program__fd(mode == MODE_TC ? skel->progs.tc_synfin_guard
+						     : skel->progs.tc_synfin_ingress);
 	a->tc_egress_link = tcx_attach(a, "tc_egress",
 				       bpf_program__fd(skel->progs.tc_synfin_egress),
 				       SYNFIN_BPF_TCX_EGRESS, "egress");
 	if (a->tc_egress_link < 0)
 		return -1;
-	a->tc_link = tcx_attach(a, "tc_ingress",
-				bpf_program__fd(skel->progs.tc_synfin_ingress),
-				SYNFIN_BPF_TCX_INGRESS, "ingress");
+	a->tc_link = tcx_attach(a, "tc_ingress", ingress_fd, SYNFIN_BPF_TCX_INGRESS,
+				"ingress");
 	if (a->tc_link < 0)
 		goto err_egress;
+	if (mode == MODE_TC) {
+		/* An XDP link a kept XDP-mode run left goes: TC does it all now. */
+		if (xdp_pinned) {
+			link_unpin(a, "xdp");
+			pr_info("'%s': the pinned XDP link of an earlier run removed", a->ifname);
+		}
+		a->mode = MODE_TC;
+		return 0;
+	}
 	a->xdp_link = xdp_attach(a, bpf_program__fd(skel->progs.xdp_synfin), mode);
+	/* No native XDP here (a bond, a VLAN device...): TC does it all. */
+	if (a->xdp_link == -2) {
+		a->xdp_link = -1;
+		if (bpf_link_update(a->tc_link, bpf_program__fd(skel->progs.tc_synfin_guard),
+				    NULL)) {
+			pr_err("Couldn't put TC mode's program on '%s': %s", a->ifname,
+			       strerror(errno));
+			goto err_ingress;
+		}
+		a->mode = MODE_TC;
+		return 0;
+	}
 	if (a->xdp_link < 0)
 		goto err_ingress;
 	return 0;

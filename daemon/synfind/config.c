@@ -16,7 +16,7 @@
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->mode = XDP_MODE_AUTO;
+	c->mode = MODE_AUTO;
 	snprintf(c->pin_dir, sizeof(c->pin_dir), "%s", SYNFIN_DEFAULT_PIN_DIR);
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 SYNFIN_DEFAULT_SOCKET);
@@ -60,22 +60,29 @@ int prefix_parse(const char *s, struct prefix *p)
 	return 0;
 }
 
-int xdp_mode_parse(const char *s, enum xdp_mode *mode)
+int guard_mode_parse(const char *s, enum guard_mode *mode)
 {
 	if (!strcmp(s, "auto"))
-		*mode = XDP_MODE_AUTO;
+		*mode = MODE_AUTO;
 	else if (!strcmp(s, "native"))
-		*mode = XDP_MODE_NATIVE;
+		*mode = MODE_NATIVE;
 	else if (!strcmp(s, "skb"))
-		*mode = XDP_MODE_SKB;
+		*mode = MODE_SKB;
+	else if (!strcmp(s, "tc"))
+		*mode = MODE_TC;
 	else
 		return -1;
 	return 0;
 }
 
-const char *xdp_mode_name(enum xdp_mode mode)
+const char *guard_mode_name(enum guard_mode mode)
 {
-	return mode == XDP_MODE_SKB ? "skb" : mode == XDP_MODE_NATIVE ? "native" : "auto";
+	static const char *const names[] = {
+		[MODE_AUTO] = "auto", [MODE_NATIVE] = "native",
+		[MODE_SKB] = "skb", [MODE_TC] = "tc",
+	};
+
+	return mode <= MODE_TC ? names[mode] : "?";
 }
 
 static int parse_bool(const char *v, int *out)
@@ -130,7 +137,7 @@ static const struct key {
 	LIST("daemon", "interfaces", K_IFACES,
 	     F("iface", 'i', "IF", NULL, 1, "interface to protect")),
 	LIST("daemon", "mode", K_MODE,
-	     F("mode", 'm', "MODE", NULL, 0, "auto, native or skb; auto falls back to skb with a warning")),
+	     F("mode", 'm', "MODE", NULL, 0, "where the guard runs: native or skb (XDP), tc, or auto: native XDP where it can, else tc")),
 	STR("daemon", "pin_dir", pin_dir,
 	    F("pin-dir", 0, "DIR", NULL, 0, "bpffs directory for pins")),
 	STR("daemon", "control_socket", control_socket,
@@ -210,7 +217,7 @@ void config_default_str(size_t i, char *buf, size_t len)
 		snprintf(buf, len, "%s", field);
 		break;
 	case K_MODE:
-		snprintf(buf, len, "%s", xdp_mode_name(c.mode));
+		snprintf(buf, len, "%s", guard_mode_name(c.mode));
 		break;
 	default:
 		break;
@@ -331,8 +338,8 @@ int config_set(struct config *c, const char *section, const char *name,
 		strcpy(field, value);
 		return 0;
 	case K_MODE:
-		if (xdp_mode_parse(value, &c->mode)) {
-			snprintf(err, errlen, "mode = '%s': want auto, native or skb", value);
+		if (guard_mode_parse(value, &c->mode)) {
+			snprintf(err, errlen, "mode = '%s': want auto, native, skb or tc", value);
 			return -1;
 		}
 		return 0;

@@ -10,7 +10,10 @@
 #define SYNFIN_MAX_IFACES 16
 #define SYNFIN_DEFAULT_PIN_DIR "/sys/fs/bpf/synfin"
 
-enum xdp_mode { XDP_MODE_AUTO, XDP_MODE_NATIVE, XDP_MODE_SKB };
+/* Where the guard runs: XDP (native or skb, the generic XDP) with TC for the
+ * hand-off, or all of it in TC. auto: native XDP where it can, else TC.
+ */
+enum guard_mode { MODE_AUTO, MODE_NATIVE, MODE_SKB, MODE_TC };
 
 struct prefix {
 	int ipv6;
@@ -23,7 +26,7 @@ struct config {
 	/* [daemon] */
 	char ifaces[SYNFIN_MAX_IFACES][IF_NAMESIZE];
 	int nifaces;
-	enum xdp_mode mode;
+	enum guard_mode mode;
 	char pin_dir[256];
 	char control_socket[108];
 	char metrics_listen[64];	/* "" = off */
@@ -104,7 +107,7 @@ int config_build(const struct config_source *src, struct config *c, char *err,
 		 size_t errlen);
 /* What synfind can't run without: interfaces and ports. */
 int config_check_complete(const struct config *c, char *err, size_t errlen);
-int xdp_mode_parse(const char *s, enum xdp_mode *mode);
-const char *xdp_mode_name(enum xdp_mode mode);
+int guard_mode_parse(const char *s, enum guard_mode *mode);
+const char *guard_mode_name(enum guard_mode mode);
 
 #endif

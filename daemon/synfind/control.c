@@ -136,8 +136,8 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 
 		json_object_object_add(a, "name", json_object_new_string(d->att[i].ifname));
 		json_object_object_add(a, "ifindex", json_object_new_int(d->att[i].ifindex));
-		json_object_object_add(a, "xdp_mode",
-				       json_object_new_string(xdp_mode_name(d->att[i].mode)));
+		json_object_object_add(a, "mode",
+				       json_object_new_string(guard_mode_name(d->att[i].mode)));
 		json_object_array_add(ifs, a);
 	}
 	json_object_object_add(o, "interfaces", ifs);
@@ -147,6 +147,8 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 			       json_object_new_int(synfin_obj_id(bpf_program__fd(d->skel->progs.tc_synfin_ingress))));
 	json_object_object_add(o, "tc_egress_prog_id",
 			       json_object_new_int(synfin_obj_id(bpf_program__fd(d->skel->progs.tc_synfin_egress))));
+	json_object_object_add(o, "tc_guard_prog_id",
+			       json_object_new_int(synfin_obj_id(bpf_program__fd(d->skel->progs.tc_synfin_guard))));
 	json_object_object_add(o, "uptime_ms",
 			       json_object_new_int64((now - d->started_ns) / 1000000));
 	ports_format(&d->ports, ports, sizeof(ports));

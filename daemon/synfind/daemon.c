@@ -6,9 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <net/if.h>
-#include <sys/socket.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -20,21 +17,7 @@
 #include "secrets.h"
 #include "synfin.skel.h"
 #include "daemon.h"
-
-static int iface_mtu(const char *ifname)
-{
-	struct ifreq ifr = {};
-	int fd, mtu = -1;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (!ioctl(fd, SIOCGIFMTU, &ifr))
-		mtu = ifr.ifr_mtu;
-	close(fd);
-	return mtu;
-}
+#include "iface.h"
 
 /* One MSS per family for all interfaces: the smallest MTU's. */
 static void effective_cfg(const struct config *c, struct synfin_cfg *cfg)

@@ -35,11 +35,12 @@
 struct options {
 	struct config_source src;
 	int detach;
+	int no_xdp_meta;	/* tests: XDP behaves as without metadata room */
 };
 
 /* synfind's own flags; every other flag is a config key's (config.c). */
 enum { O_CONFIG = 'c', O_VERBOSE = 'v', O_HELP = 'h', O_DETACH = 256,
-       O_HELP_TABLE, O_MAN, O_MAN_CONF, O_KEY_BASE = 512 };
+       O_HELP_TABLE, O_MAN, O_MAN_CONF, O_NO_XDP_META, O_KEY_BASE = 512 };
 
 static const struct opt own_opts[] = {
 	{ "config", 'c', "FILE", O_CONFIG, "the INI file to read (see configs/synfin.conf)" },
@@ -50,6 +51,8 @@ static const struct opt own_opts[] = {
 	/* The manual pages, for make man. */
 	{ "man", 0, NULL, O_MAN, NULL },
 	{ "man-conf", 0, NULL, O_MAN_CONF, NULL },
+	/* Tests: XDP acts as on a driver without room for metadata. */
+	{ "test-no-xdp-meta", 0, NULL, O_NO_XDP_META, NULL },
 };
 #define N_OWN (sizeof(own_opts) / sizeof(own_opts[0]))
 #define MAX_OPTS (N_OWN + 64)
@@ -208,6 +211,9 @@ static int parse_args(int argc, char **argv, struct options *opts)
 			continue;
 		case O_DETACH:
 			opts->detach = 1;
+			continue;
+		case O_NO_XDP_META:
+			opts->no_xdp_meta = 1;
 			continue;
 		case O_VERBOSE:
 			log_max_level = LOG_DEBUG;
@@ -424,6 +430,7 @@ int main(int argc, char **argv)
 		pr_err("Couldn't open the BPF object: %s", strerror(errno));
 		goto err_unlock;
 	}
+	d.skel->rodata->force_no_meta = o.no_xdp_meta;
 	if (synfin_set_ct_size(d.skel, d.ct_size))
 		goto err_destroy;
 	n = pins_reuse_maps(&pins, d.skel, d.ct_size);
@@ -479,8 +486,8 @@ int main(int argc, char **argv)
 	}
 	ports_format(&d.ports, err, sizeof(err));
 	for (i = 0; i < d.natt; i++)
-		pr_info("attached to %s (XDP %s mode%s), protecting ports %s, MSS %u/%u, wscale %u, conntrack map id %u%s",
-			d.att[i].ifname, xdp_mode_name(d.att[i].mode),
+		pr_info("attached to %s (%s mode%s), protecting ports %s, MSS %u/%u, wscale %u, conntrack map id %u%s",
+			d.att[i].ifname, guard_mode_name(d.att[i].mode),
 			d.att[i].reused ? ", pinned links updated in place" : "",
 			err, d.cfg.mss4, d.cfg.mss6, d.cfg.wscale,
 			synfin_obj_id(bpf_map__fd(d.skel->maps.conntrack)),

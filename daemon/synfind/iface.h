@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What an interface is like, as the choice of mode needs it. */
+#ifndef SYNFIN_IFACE_H
+#define SYNFIN_IFACE_H
+
+#include <linux/types.h>
+
+/* Its MTU, or -1. */
+int iface_mtu(const char *ifname);
+/* Does it strip VLAN tags into metadata on receive (rx-vlan-offload or
+ * rx-vlan-stag-hw-parse on)? XDP can't see those tags. 1, 0, or -1 when
+ * it can't be told.
+ */
+int iface_strips_vlan(const char *ifname);
+/* The id of the XDP program attached to it (any mode), 0 if none. */
+__u32 iface_xdp_prog(int ifindex);
+
+#endif
