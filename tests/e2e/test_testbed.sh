@@ -9,15 +9,18 @@ BUILD=${BUILD:-build}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root" >&2; exit 77; }
 
-before=$(ip netns list | wc -l)
-DEMO_SECONDS=3 DEMO_RATE=50000 timeout 120 tests/testbed.sh demo "$BUILD" >/tmp/synfin-demo.$$ 2>&1 ||
+# Its own id, so that other tests' namespaces (another run at the same
+# time) don't count.
+demo_id=${$}0
+SF_ID=$demo_id DEMO_SECONDS=3 DEMO_RATE=50000 timeout 120 tests/testbed.sh demo "$BUILD" >/tmp/synfin-demo.$$ 2>&1 ||
 	{ cat /tmp/synfin-demo.$$; fail "demo"; }
 cat /tmp/synfin-demo.$$
 grep -Eq 'real client: +[1-9][0-9]* connections completed, 0 failed' /tmp/synfin-demo.$$ || fail "demo client"
 grep -Eq 'SYN-ACKs sent by synfin: +[1-9]' /tmp/synfin-demo.$$ || fail "no SYN-ACKs in the demo"
 grep -Eq 'kernel SYN cookies sent: 0 ' /tmp/synfin-demo.$$ || fail "the kernel sent cookies"
 rm -f /tmp/synfin-demo.$$
-[ "$(ip netns list | wc -l)" = "$before" ] || fail "demo left namespaces: $(ip netns list)"
+left=$(ip netns list | grep -E "sf-(srv|cli)-$demo_id\b")
+[ -z "$left" ] || fail "demo left namespaces: $left"
 
 # Ctrl-C during the flood: SIGINT to the demo's whole process group, as a
 # terminal sends it. Everything the demo made must go: its namespaces, its
