@@ -111,7 +111,7 @@ static void good_file(void **state)
 	unlink(p);
 	assert_int_equal(c.nifaces, 2);
 	assert_string_equal(c.ifaces[1], "eth1");
-	assert_int_equal(c.mode, XDP_MODE_SKB);
+	assert_int_equal(c.mode, MODE_SKB);
 	assert_int_equal(c.keep_attached, 1);
 	assert_true(ports_test(&c.ports, 8050));
 	assert_int_equal(ports_count(&c.ports), 103);
