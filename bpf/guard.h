@@ -211,10 +211,14 @@ static __always_inline int guard_segment(void *ctx, void *data, void *data_end,
 }
 
 /* The rules for a parsed TCP segment p in [data, data_end). *cfgp is set
- * for a SYN-ACK or a hand-off.
+ * for a SYN-ACK or a hand-off. max_tags: the most VLAN tags a frame may
+ * carry for the hand-off to take its ACK (bpf_sk_assign_tcp_reqsk wants
+ * IP behind the Ethernet header once the stack has taken the outer tag out
+ * of the frame): a SYN with more is the kernel's, which has its own
+ * cookies, rather than a handshake that can't end.
  */
 static __always_inline int guard_decide(void *ctx, void *data, void *data_end,
-					const struct pkt *p,
+					const struct pkt *p, __u32 max_tags,
 					const struct synfin_cfg **cfgp,
 					struct guard_out *out)
 {
@@ -232,6 +236,10 @@ static __always_inline int guard_decide(void *ctx, void *data, void *data_end,
 		if (fl & (TCP_FLAG_RST | TCP_FLAG_FIN)) {
 			count(SYNFIN_C_DROP_BAD_FLAGS);
 			return GUARD_DROP;
+		}
+		if (p->nvlan > max_tags) {
+			count(SYNFIN_C_SYN_TAGS_PASSED);
+			return GUARD_PASS;
 		}
 		return guard_syn(ctx, data, data_end, p, cfg, out);
 	}

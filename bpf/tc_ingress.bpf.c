@@ -130,8 +130,9 @@ int tc_synfin_guard(struct __sk_buff *skb)
 	/* Keep clang from folding skb + offset: the verifier rejects it. */
 	barrier_var(skb);
 	if (v < 0)
+		/* The outer tag is out of the frame already (skb->vlan_tci). */
 		v = guard_decide(skb, (void *)(long)skb->data,
-				 (void *)(long)skb->data_end, &p, &cfg, &out);
+				 (void *)(long)skb->data_end, &p, 0, &cfg, &out);
 	switch (v) {
 	case GUARD_SYNACK:
 		return synack_redirect(skb, &p, &out.sa);

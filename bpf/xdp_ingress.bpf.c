@@ -86,7 +86,8 @@ int xdp_synfin(struct xdp_md *ctx)
 
 	v = guard_parsed(parse_pkt(data, data_end, data_end - data, &p));
 	if (v < 0)
-		v = guard_decide(ctx, data, data_end, &p, &cfg, &out);
+		/* The stack takes one tag out of the frame before TC. */
+		v = guard_decide(ctx, data, data_end, &p, 1, &cfg, &out);
 	switch (v) {
 	case GUARD_SYNACK:
 		if (synack_tx(ctx, &p, &out.sa)) {

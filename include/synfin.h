@@ -15,6 +15,8 @@
 	X(SYNACK_SENT, "synack_sent", "SYN-ACKs sent with a cookie")           \
 	X(SYN_UNPROTECTED, "syn_unprotected",                                  \
 	  "SYNs to unprotected ports, passed to the kernel")                   \
+	X(SYN_TAGS_PASSED, "syn_tags_passed",                                  \
+	  "SYNs with a VLAN tag more than the hand-off takes (QinQ), passed to the kernel") \
 	X(SYN_KERNEL_SOCK, "syn_kernel_sock",                                  \
 	  "SYNs on a tuple the kernel still holds (TIME-WAIT), passed")        \
 	X(ACK_COOKIE_VALID, "ack_cookie_valid", "ACKs with a valid cookie")    \

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xdp_synfin on the ACK that returns a cookie: a valid one is passed with
- * the cookie's options as metadata and a new table entry, anything else
- * dropped; and segments of no connection that carry no cookie at all.
- * Cookies come from refsum's SipHash under the secrets the fixture writes.
+/* The guard on the ACK that returns a cookie: a valid one is passed with a
+ * new table entry (xdp_synfin: with the cookie's options as metadata; TC
+ * mode's tc_synfin_guard: handed over at once, here to no listener),
+ * anything else dropped; and segments of no connection that carry no
+ * cookie at all. Every table runs through both hooks. Cookies come from
+ * refsum's SipHash under the secrets the fixture writes.
  */
 #include "fixture.h"
 #include "synfin.skel.h"
@@ -129,8 +131,8 @@ static void run_dropped(struct fx *fx, const void *row)
 
 	if (c->stale && secrets_counter_now() < 2)
 		skip();		/* up for less than two periods */
-	fx_xdp(fx, fx_build_ack, &c->a, &r);
-	assert_int_equal(r.retval, FX_XDP_DROP);
+	fx_guard(fx, fx_build_ack, &c->a, &r);
+	fx_expect_guard_verdict(fx, &r, FX_XDP_DROP);
 	fx_check_deltas(&r, c->deltas);
 	assert_int_equal(r.meta_len, 0);
 	assert_int_equal(fx_ct_count(fx), 0);
@@ -165,11 +167,12 @@ static void run_replaced(struct fx *fx, const void *row)
 	fx_ct_key(&a.ack, &k);
 	fx_ct_put(fx, &k, &e);
 
-	fx_xdp(fx, fx_build_ack, &a, &r);
-	assert_int_equal(r.retval, FX_XDP_PASS);
+	fx_guard(fx, fx_build_ack, &a, &r);
+	fx_expect_guard_verdict(fx, &r, FX_XDP_PASS);
 	EXPECT_DELTAS(&r, D(ACK_COOKIE_VALID, 1), D(CT_REPLACED, 1),
-		      D(EVENTS_SENT, 1));
-	assert_int_equal(r.meta_len, sizeof(struct synfin_meta));
+		      D(EVENTS_SENT, 1), FX_D_NO_LISTENER(fx));
+	assert_int_equal(r.meta_len, fx->hook == FX_HOOK_XDP ?
+					     sizeof(struct synfin_meta) : 0);
 	assert_int_equal(fx_ct_lookup(fx, &a.ack, &e), 0);
 	assert_int_equal(e.origin, SF_CT_COOKIE);
 	assert_int_equal(e.state, SF_TCP_ESTABLISHED);
@@ -244,6 +247,10 @@ int main(void)
 		FX_TABLE("dropped", dropped, run_dropped),
 		FX_TABLE("replaces", replaced, run_replaced),
 		FX_TABLE("no connection", no_conn, fx_run_verdict_case),
+		FX_TABLE_TC("valid", valid, run_valid),
+		FX_TABLE_TC("dropped", dropped, run_dropped),
+		FX_TABLE_TC("replaces", replaced, run_replaced),
+		FX_TABLE_TC("no connection", no_conn, fx_run_verdict_case),
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_retransmitted),

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Frames xdp_synfin doesn't answer: malformed ones, dropped and counted
+/* Frames the guard doesn't answer: malformed ones, dropped and counted
  * by the layer that fails; and the ones it leaves to the kernel unread
  * (fragments, other protocols, more headers than it parses), passed as
  * they came. The frames are pktbuild's, then edited where pktbuild won't
- * make them.
+ * make them. Both tables run through xdp_synfin and tc_synfin_guard.
  */
 #include "fixture.h"
 #include "synfin.skel.h"
@@ -164,6 +164,8 @@ int main(void)
 	const struct fx_table tables[] = {
 		FX_TABLE("malformed", malformed, fx_run_verdict_case),
 		FX_TABLE("unparsed", unparsed, fx_run_verdict_case),
+		FX_TABLE_TC("malformed", malformed, fx_run_verdict_case),
+		FX_TABLE_TC("unparsed", unparsed, fx_run_verdict_case),
 	};
 
 	return fx_run_group("malformed", tables, FX_ARRAY_SIZE(tables), NULL,

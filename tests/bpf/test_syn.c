@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xdp_synfin's answer to a SYN: the SYN-ACK it writes for each mix of
+/* The guard's answer to a SYN: the SYN-ACK it writes for each mix of
  * client options, frame shapes and settings (field by field through
  * pkt_parse, then byte for byte against the frame pktbuild makes of the
  * expected fields, the cookie from refsum's SipHash), the MSS table, and
- * the SYNs it leaves unanswered.
+ * the SYNs it leaves unanswered. Every table runs through both hooks:
+ * xdp_synfin (XDP_TX) and TC mode's tc_synfin_guard (the skb rewritten and
+ * redirected, TC_ACT_REDIRECT), the same frames, bytes and counters.
  */
 #include "fixture.h"
 #include "synfin.skel.h"
@@ -69,15 +71,6 @@ static const struct syn_case answered[] = {
 	  .frame.spec = PKT_SPEC6(.n_ext = 1, .ext_type = { PKT_EXT_ROUTING },
 				  .ext_len = { 24 }, PKT_OPTS(PKT_O_MSS(1420))),
 	  .want = { .mss_idx = 1, .cookie_ws = 15 } },
-	{ "vlan",		/* PCP 1, VID 100 */
-	  .frame.spec = PKT_SPEC4(.nvlan = 1, .vlan_tci = { 0x2064 },
-				  FX_SYN_OPTS(1460, 7)),
-	  .want = ALL_OPTS(3, 7) },
-	{ "qinq",
-	  .frame.spec = PKT_SPEC6(.nvlan = 2, .vlan_tpid = { 0x88a8, 0x8100 },
-				  .vlan_tci = { 0x0123, 0xa456 },
-				  FX_SYN_OPTS(1460, 7)),
-	  .want = ALL_OPTS(2, 7) },
 	/* Data on a SYN is not acknowledged (no TFO): ack is seq + 1, and
 	 * the SYN-ACK carries none of it.
 	 */
@@ -144,6 +137,29 @@ static const struct syn_case answered[] = {
 	/* A port is protected when the map says so. */
 	{ "settings: port 443 alone", .cfg.ports = "443",
 	  .frame.spec = PKT_SPEC4(.dport = 443), .want = NO_OPTS },
+};
+
+/* VLAN tags in the frame. The stack takes the outer one out of the frame
+ * before TC, and the hand-off can't take an ACK with a tag still in it: XDP
+ * answers one tag, and leaves two (QinQ) to the kernel's own cookies; TC
+ * mode, seeing a tag in the frame, sees a second one.
+ */
+#define VLAN_SPEC PKT_SPEC4(.nvlan = 1, .vlan_tci = { 0x2064 }, FX_SYN_OPTS(1460, 7))
+#define QINQ_SPEC PKT_SPEC6(.nvlan = 2, .vlan_tpid = { 0x88a8, 0x8100 },	\
+			    .vlan_tci = { 0x0123, 0xa456 }, FX_SYN_OPTS(1460, 7))
+#define TAGS_PASSED(name, pkt)						\
+	{ name, .frame.spec = pkt, .verdict = FX_XDP_PASS,		\
+	  .deltas = { D(SYN_SEEN, 0), D(SYN_TAGS_PASSED, 1) } }
+
+static const struct syn_case tagged_xdp[] = {
+	{ "vlan", .frame.spec = VLAN_SPEC, .want = ALL_OPTS(3, 7) },	/* PCP 1, VID 100 */
+};
+static const struct fx_verdict_case tags_passed_xdp[] = {
+	TAGS_PASSED("qinq", QINQ_SPEC),
+};
+static const struct fx_verdict_case tags_passed_tc[] = {
+	TAGS_PASSED("vlan", VLAN_SPEC),
+	TAGS_PASSED("qinq", QINQ_SPEC),
 };
 
 static void run_answered(struct fx *fx, const void *row)
@@ -242,8 +258,14 @@ int main(void)
 {
 	const struct fx_table tables[] = {
 		FX_TABLE("synack", answered, run_answered),
+		FX_TABLE("tagged", tagged_xdp, run_answered),
 		FX_TABLE("mss", mss_table, run_mss),
 		FX_TABLE("unanswered", unanswered, fx_run_verdict_case),
+		FX_TABLE("tags passed", tags_passed_xdp, fx_run_verdict_case),
+		FX_TABLE_TC("synack", answered, run_answered),
+		FX_TABLE_TC("mss", mss_table, run_mss),
+		FX_TABLE_TC("unanswered", unanswered, fx_run_verdict_case),
+		FX_TABLE_TC("tags passed", tags_passed_tc, fx_run_verdict_case),
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syn_opts_macro),

@@ -106,32 +106,13 @@ int ct_get(const struct fx *fx, const struct conn *c,
 static void server_run_gso(struct fx *fx, const struct pkt_spec *s,
 			   struct fx_run *r)
 {
-	struct __sk_buff skb = {
+	const struct __sk_buff skb = {
 		.gso_segs = (__u32)((s->payload_len + CT_GSO_MSS - 1) /
 				    CT_GSO_MSS),
 		.gso_size = CT_GSO_MSS,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
-	memset(r, 0, sizeof(*r));
-	r->in_len = fx_build_spec(s, r->in, sizeof(r->in));
-	opts.data_in = r->in;
-	opts.data_size_in = (__u32)r->in_len;
-	opts.data_out = r->out;
-	opts.data_size_out = sizeof(r->out);
-	opts.ctx_in = &skb;
-	opts.ctx_size_in = sizeof(skb);
-	opts.repeat = 1;
-	fx_counters(fx, r->before);
-	if (bpf_prog_test_run_opts(
-		    bpf_program__fd(fx->skel->progs.tc_synfin_egress), &opts))
-		fail_msg("BPF_PROG_TEST_RUN (GSO skb) failed: %s",
-			 strerror(errno));
-	fx_counters(fx, r->after);
-	r->retval = opts.retval;
-	r->out_len = opts.data_size_out;
-	r->pkt = r->out;
-	r->pkt_len = r->out_len;
+	fx_tc_egress_skb(fx, &skb, fx_build_pkt, s, r);
 }
 
 void ct_send(struct fx *fx, const struct conn *c, uint8_t from,

@@ -72,6 +72,16 @@
 #define FX_XDP_PASS 2
 #define FX_XDP_TX 3
 #define FX_TC_ACT_NEXT	-1	/* pass, and let later TC programs run */
+#define FX_TC_ACT_SHOT 2
+#define FX_TC_ACT_REDIRECT 7
+
+/* The program that runs the guard's rules (bpf/guard.h): a table runs
+ * through one, and its verdicts are written as XDP's (fx_hook_verdict).
+ */
+enum fx_hook {
+	FX_HOOK_XDP,		/* xdp_synfin: XDP mode */
+	FX_HOOK_TC,		/* tc_synfin_guard: TC mode, an skb test run */
+};
 
 /* The skeleton (synfin.skel.h): a file that uses it includes it, which
  * the Makefile reads as its dependency on the skeleton.
@@ -84,9 +94,12 @@ struct fx {
 	struct synfin_ports ports;
 	uint8_t key[SYNFIN_SECRET_SLOTS][16];
 	int xdp_fd;
-	int tc_fd;
+	int tc_fd;		/* tc_synfin_ingress: XDP mode's hand-off */
+	int guard_fd;		/* tc_synfin_guard */
 	int counters_fd;
 	struct ct_filter filter;	/* the table's, mapped */
+	enum fx_hook hook;	/* what fx_guard() runs: the table's */
+	int no_meta;		/* loaded by fx_setup_no_meta() */
 };
 
 /* One program run: the input as sent, the output as returned. */
@@ -152,6 +165,11 @@ int fx_budget_set(const struct bpf_map *budget_map, __u32 sent);
 int fx_reset(struct fx *fx);
 /* cmocka group set-up and teardown: a loaded fixture in *state. */
 int fx_setup(void **state);
+/* The same with XDP acting as on a driver without room for metadata
+ * (force_no_meta): it passes a valid cookie ACK bare and sets
+ * meta_fallback.
+ */
+int fx_setup_no_meta(void **state);
 int fx_teardown(void **state);
 /* Per-test setup: known settings again. */
 int fx_test_reset(void **state);
@@ -173,17 +191,39 @@ void fx_settings_apply(struct fx *fx, const struct fx_settings *s);
 void fx_counters(const struct fx *fx, __u64 v[SYNFIN_C__MAX]);
 /* Runs prog once on the frame build() makes, rebuilt for every attempt;
  * retried when the time counter ticks during the run, so that r->counter
- * is the one the program saw.
+ * is the one the program saw. An skb program gets skb's fields (those the
+ * test run takes: mark, priority, ingress_ifindex, ifindex, cb, tstamp,
+ * wire_len, gso_segs, gso_size, hwtstamp), or none.
  */
-void fx_run_prog(struct fx *fx, int prog_fd, int xdp, fx_build_fn build,
+void fx_run_prog(struct fx *fx, int prog_fd, int xdp,
+		 const struct __sk_buff *skb, fx_build_fn build,
 		 const void *arg, struct fx_run *r);
 void fx_xdp(struct fx *fx, fx_build_fn build, const void *arg,
 	    struct fx_run *r);
+/* tc_synfin_ingress, XDP mode's hand-off. */
 void fx_tc(struct fx *fx, fx_build_fn build, const void *arg,
 	   struct fx_run *r);
+/* The guard through fx->hook's program. */
+void fx_guard(struct fx *fx, fx_build_fn build, const void *arg,
+	      struct fx_run *r);
 /* tc_synfin_egress on a frame the local side sends (skb test run). */
 void fx_tc_egress(struct fx *fx, fx_build_fn build, const void *arg,
 		  struct fx_run *r);
+void fx_tc_egress_skb(struct fx *fx, const struct __sk_buff *skb,
+		      fx_build_fn build, const void *arg, struct fx_run *r);
+
+/* The hook's verdict for an XDP one: TC says XDP_TX with a redirect out
+ * of the interface the SYN came in by, XDP_PASS with TC_ACT_UNSPEC,
+ * XDP_DROP with TC_ACT_SHOT.
+ */
+int32_t fx_hook_verdict(enum fx_hook hook, uint32_t xdp_verdict);
+/* r's verdict is fx->hook's for xdp_verdict. */
+void fx_expect_guard_verdict(const struct fx *fx, const struct fx_run *r,
+			     uint32_t xdp_verdict);
+/* A cookie ACK the guard validated: TC mode's hands it over at once, and
+ * the fixture's namespace has no listener unless a test makes one.
+ */
+#define FX_D_NO_LISTENER(fx) D(HANDOFF_NO_LISTENER, (fx)->hook == FX_HOOK_TC)
 
 /* The exact change of every counter: want[i] for each i, 0 elsewhere. */
 void fx_check_deltas(const struct fx_run *r, const __u64 want[SYNFIN_C__MAX]);
@@ -227,8 +267,9 @@ struct fx_frame {
 size_t fx_build_frame(const struct fx *fx, uint64_t c, uint8_t *buf,
 		      size_t cap, const void *frame);
 
-/* Runs build's frame through XDP: the verdict, the frame unchanged if
- * passed, exactly these counter deltas.
+/* Runs build's frame through the guard (fx->hook): the verdict (XDP's,
+ * mapped for TC), the frame unchanged if passed, exactly these counter
+ * deltas.
  */
 void fx_expect_verdict(struct fx *fx, fx_build_fn build, const void *arg,
 		       uint32_t verdict, const __u64 deltas[SYNFIN_C__MAX]);
@@ -238,7 +279,7 @@ struct fx_verdict_case {
 	const char *name;
 	struct fx_settings cfg;
 	struct fx_frame frame;
-	uint32_t verdict;	/* FX_XDP_*; passed frames go unchanged */
+	uint32_t verdict;	/* FX_XDP_*, any hook; passed frames go unchanged */
 	__u64 deltas[SYNFIN_C__MAX];
 };
 
@@ -287,8 +328,8 @@ struct fx_synack_want {
 	uint32_t cookie_ws;	/* cookie bits 3..0 */
 };
 
-/* Sends f's SYN, expects XDP_TX and the SYN-ACK w describes, field by
- * field and byte for byte.
+/* Sends f's SYN through the guard (fx->hook), expects XDP_TX (TC: a
+ * redirect) and the SYN-ACK w describes, field by field and byte for byte.
  */
 void fx_expect_synack(struct fx *fx, const struct fx_frame *f,
 		      const struct fx_synack_want *w);
@@ -325,8 +366,9 @@ void fx_ack_init(struct fx_ack *a, const struct pkt_spec *syn);
 /* fx_build_fn of a struct fx_ack. */
 size_t fx_build_ack(const struct fx *fx, uint64_t c, uint8_t *buf,
 		    size_t cap, const void *ack);
-/* A valid cookie ACK: passed with the metadata want, the frame as it came,
- * and a new table entry.
+/* A valid cookie ACK through the guard (fx->hook): passed (XDP: with the
+ * metadata want; TC: handed over, to no listener), the frame as it came,
+ * and a new table entry with want's options.
  */
 void fx_expect_cookie_valid(struct fx *fx, const struct fx_ack *a,
 			    const struct synfin_meta *want);
@@ -334,18 +376,25 @@ void fx_expect_cookie_valid(struct fx *fx, const struct fx_ack *a,
 /* ---- tables ---- */
 
 /* A table of cases, one cmocka test per row, named "table: row". Its
- * rows are structs that begin with their name (const char *).
+ * rows are structs that begin with their name (const char *). Each row
+ * runs with fx->hook the table's.
  */
 struct fx_table {
 	const char *name;
 	const void *rows;
 	size_t n, size;
 	void (*run)(struct fx *fx, const void *row);
+	enum fx_hook hook;
 };
 
 #define FX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define FX_TABLE(name, rows, run) \
-	{ (name), (rows), FX_ARRAY_SIZE(rows), sizeof((rows)[0]), (run) }
+#define FX_TABLE(name, rows, run)					\
+	{ (name), (rows), FX_ARRAY_SIZE(rows), sizeof((rows)[0]),	\
+	  (run), FX_HOOK_XDP }
+/* The same rows through TC mode's guard, as table "tc name". */
+#define FX_TABLE_TC(name, rows, run)					\
+	{ "tc " name, (rows), FX_ARRAY_SIZE(rows), sizeof((rows)[0]),	\
+	  (run), FX_HOOK_TC }
 
 /* Runs every row of the tables, then the tests (cmocka_unit_test(fn):
  * fn gets the fixture as its state), each after fx_reset, as one cmocka

@@ -10,7 +10,7 @@
 #include "synfin.skel.h"
 #include "testload.h"
 
-struct synfin *synfin_load_sized(__u32 ct_entries)
+static struct synfin *load(__u32 ct_entries, __u32 no_meta)
 {
 	struct synfin *skel;
 	int err;
@@ -22,6 +22,7 @@ struct synfin *synfin_load_sized(__u32 ct_entries)
 		errno = -err;
 		return NULL;
 	}
+	skel->rodata->force_no_meta = no_meta;
 	if (synfin_set_ct_size(skel, ct_entries) || synfin_load_opened(skel, 1)) {
 		err = errno;
 		synfin__destroy(skel);
@@ -29,6 +30,16 @@ struct synfin *synfin_load_sized(__u32 ct_entries)
 		return NULL;
 	}
 	return skel;
+}
+
+struct synfin *synfin_load_sized(__u32 ct_entries)
+{
+	return load(ct_entries, 0);
+}
+
+struct synfin *synfin_load_no_meta(__u32 ct_entries)
+{
+	return load(ct_entries, 1);
 }
 
 void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu)

@@ -16,6 +16,10 @@ struct expiry_stats;
  * NULL and a logged reason on failure; errno tells why.
  */
 struct synfin *synfin_load_sized(__u32 ct_entries);
+/* The same with XDP acting as on a driver without room for metadata
+ * (the rodata switch force_no_meta, synfind's --test-no-xdp-meta).
+ */
+struct synfin *synfin_load_no_meta(__u32 ct_entries);
 /* synfind's defaults: MSS from the MTU, window scale 7, every option. */
 void synfin_cfg_default(struct synfin_cfg *cfg, unsigned int mtu);
 /* synfind's expiry defaults, with this TIME-WAIT. */
