@@ -10,6 +10,8 @@ shift
 suites=${*:-lint unit bpf e2e}
 export BUILD
 pass=0 failn=0 skipn=0 failed=()
+# e2e tests run in XDP mode and again in TC mode (tests/e2e/lib.sh, SF_MODE).
+BOTH_MODES="test_handshake test_close test_daemon test_forged_ack"
 
 run_one() {	# name limit_s command...
 	local name=$1 limit=$2 rc t0=$SECONDS
@@ -38,7 +40,12 @@ for s in $suites; do
 	e2e)
 		for t in tests/e2e/test_*.sh; do
 			[ -f "$t" ] || continue
-			run_one "e2e/$(basename "$t" .sh)" 600 bash "$t"
+			n=$(basename "$t" .sh)
+			run_one "e2e/$n" 600 env SF_MODE=xdp bash "$t"
+			# The guard's own paths once more in TC mode: the same bodies.
+			case " $BOTH_MODES " in
+			*" $n "*) run_one "e2e/$n [tc]" 600 env SF_MODE=tc bash "$t" ;;
+			esac
 		done
 		# The daemon's own test once more, with synfind built with
 		# AddressSanitizer: any report (a leak included) fails it.

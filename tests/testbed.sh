@@ -6,6 +6,8 @@
 #                                   flood, a summary, then everything removed
 #   tests/testbed.sh up [BUILD]     create it and leave it running
 #   tests/testbed.sh down ID        remove one that 'up' created
+# SF_MODE=tc runs synfind in TC mode (tests/e2e/lib.sh); the default is
+# synfind's own, native XDP on the testbed.
 set -u
 cmd=${1:-demo}
 export BUILD=${2:-build}

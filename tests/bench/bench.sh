@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench: synfin against the kernel's own SYN cookies and a bare XDP
-# reflector, on one veth testbed with one generator (synfin-flood), the
-# cases interleaved and repeated; then an invalid-ACK flood against a bare
-# XDP_DROP, the sweep of a 1,000,000-entry table, the memory per entry and
+# make bench: synfin (XDP mode, and TC mode) against the kernel's own SYN
+# cookies and a bare XDP reflector, on one veth testbed with one generator
+# (synfin-flood), the cases interleaved and repeated; then an invalid-ACK
+# flood against a bare XDP_DROP, the sweep of a 1,000,000-entry table, the memory per entry and
 # the per-packet cost inside the programs (prog_bench).
 # Prints a table and writes BENCHMARKS.md. No timing is asserted.
 #   tests/bench/bench.sh BUILD [REPEATS] [SECONDS]
@@ -43,7 +43,13 @@ server_up() {
 		in_s ip link set dev "$VS" xdpdrv obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp ;;
 	synfin)
 		in_s sysctl -qw net.ipv4.tcp_syncookies=1
-		synfind_start --ports 80 --ct-size 65536 ;;
+		synfind_start --ports 80 --ct-size 65536 --mode native ;;
+	synfin_tc)
+		# The guard in TC ingress. The XDP_PASS program is the kernel
+		# case's: veth needs one to take the generator's XDP frames.
+		in_s sysctl -qw net.ipv4.tcp_syncookies=1
+		in_s ip link set dev "$VS" xdpdrv obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp
+		synfind_start --ports 80 --ct-size 65536 --mode tc ;;
 	reflector|xdp_drop)
 		local prog=xdp_reflect
 		[ "$1" = xdp_drop ] && prog=xdp_drop_count
@@ -58,6 +64,7 @@ server_down() {
 	case $1 in
 	kernel) in_s ip link set dev "$VS" xdpdrv off ;;
 	synfin) synfind_stop ;;
+	synfin_tc) synfind_stop; in_s ip link set dev "$VS" xdpdrv off ;;
 	*) wait "$SERVER_PID" ;;
 	esac
 }
@@ -72,7 +79,7 @@ run_case() {
 		>"$TB_TMP/client.json" 2>&1 &
 	local cpid=$!
 	for i in $(seq 50); do grep -q ready "$TB_TMP/client.json" && break; sleep 0.1; done
-	[ "$case" = synfin ] && s0=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ack_cookie_invalid"])')
+	[ "${case%_tc}" = synfin ] && s0=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ack_cookie_invalid"])')
 	b0=$(busy_jiffies)
 	# The same real client in every case, so every case carries its load;
 	# only kernel and synfin have a TCP server behind them for it.
@@ -84,7 +91,7 @@ run_case() {
 		>"$TB_TMP/flood.json" 2>"$TB_TMP/flood.err"
 	b1=$(busy_jiffies)
 	wait $lpid
-	[ "$case" = synfin ] && s1=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ack_cookie_invalid"])')
+	[ "${case%_tc}" = synfin ] && s1=$(ctl -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["counters"]["ack_cookie_invalid"])')
 	wait $cpid
 	server_down "$case"
 	$PY - "$case" "$type" "$rep" "$DUR" "$((b1 - b0))" "$((s1 - s0))" "$TB_TMP" "$rate" "$threads" \
@@ -105,19 +112,19 @@ print(json.dumps({'case': case, 'type': typ, 'rep': int(rep), 'seconds': float(d
     'legit_ok': legit['ok'], 'legit_failed': legit['failed'],
     'p50_ms': legit['p50_ms'], 'p99_ms': legit['p99_ms']}))
 PY
-	tail -1 "$OUT" | $PY -c 'import json,sys; r=json.load(sys.stdin); print("  %(case)-9s %(type)s rep %(rep)d rate %(rate)d threads %(threads)d: sent %(sent)d, SYN-ACKs back %(synacks)d, dropped %(dropped)d, CPU %(busy_cpu_s).2f s, client %(legit_ok)d ok %(legit_failed)d failed" % r)'
+	tail -1 "$OUT" | $PY -c 'import json,sys; r=json.load(sys.stdin); print("  %(case)-10s %(type)s rep %(rep)d rate %(rate)d threads %(threads)d: sent %(sent)d, SYN-ACKs back %(synacks)d, dropped %(dropped)d, CPU %(busy_cpu_s).2f s, client %(legit_ok)d ok %(legit_failed)d failed" % r)'
 }
 
 echo "synfin benchmark: $REPEATS repeats of $DUR s per case, interleaved"
 for rep in $(seq "$REPEATS"); do
-	for case in kernel synfin reflector; do
+	for case in kernel synfin synfin_tc reflector; do
 		run_case $case syn "$rep"
 	done
-	for case in synfin xdp_drop; do
+	for case in synfin synfin_tc xdp_drop; do
 		run_case $case ack "$rep"
 	done
-	# Below saturation, where both can keep up: the real client's view.
-	for case in kernel synfin; do
+	# Below saturation, where all keep up: the real client's view.
+	for case in kernel synfin synfin_tc; do
 		run_case $case syn "$rep" "$FIXED_RATE"
 	done
 	# The strongest flood: a generator thread on every core.

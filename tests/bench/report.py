@@ -42,6 +42,10 @@ def ratio_by_rep(a, b, key):
     """Per-second rates of key, a over b, repeat by repeat."""
     return ratio_by_rep_of(a, b, lambda r: per_s(r, key))
 
+# What the tables call each case.
+NAMES = {'synfin': 'synfin, XDP mode', 'synfin_tc': 'synfin, TC mode'}
+have_tc = any(r['case'] == 'synfin_tc' for r in rows)
+
 cpu = open('/proc/cpuinfo').read()
 model = next((l.split(':', 1)[1].strip() for l in cpu.splitlines()
               if l.startswith('model name')), platform.machine())
@@ -58,8 +62,12 @@ print('''- One two-namespace veth testbed (tests/e2e/lib.sh), each veth with a q
   sources in 198.19.0.0/16 with random ports and ISNs.
 - Cases, each for %s s, interleaved, %s repeats: **kernel** (no synfin;
   `tcp_syncookies=2`, listener backlog 16, an XDP_PASS program on the server
-  veth only because veth needs one to receive XDP_TX'd frames), **synfin**
-  (synfind, native XDP), **reflector** (a bare XDP program that swaps
+  veth only because veth needs one to receive XDP_TX'd frames), **synfin,
+  XDP mode** (synfind, native XDP), **synfin, TC mode** (synfind `--mode
+  tc`: the whole guard in a TCX ingress program, each SYN-ACK written over
+  the SYN's skb and `bpf_redirect`ed out of the interface; the kernel case's
+  XDP_PASS program stays on the server veth, so the frames reach TC the
+  same way), **reflector** (a bare XDP program that swaps
   addresses and ports, sets SYN-ACK and sends it back: the ceiling for any
   XDP responder here).
 - SYN-ACKs are counted where they arrive back, by an XDP program on the
@@ -75,13 +83,14 @@ print('''- One two-namespace veth testbed (tests/e2e/lib.sh), each veth with a q
   flood (one connection at a time, each given 10 s: the kernel resends a
   lost SYN after 1, 3 and 7 s), sends 100 bytes, reads them back and
   closes. It runs in every
-  case, so each carries its load, though only kernel and synfin have a
-  server behind them for it.
+  case, so each carries its load, though only kernel and synfin (both
+  modes) have a server behind them for it.
 - Ratios are taken within each repeat (same minute, same machine state),
   then their median and range. Figures are medians (min–max).
 ''' % (dur, repeats, ncpu))
 
 def syn_table(cases, rate, threads=1):
+    cases = [c for c in cases if c != 'synfin_tc' or have_tc]
     print('| case | SYNs sent/s | SYN-ACKs back/s | CPU s per M SYNs | client ok / failed | connect p50 / p99 ms |')
     print('|---|---|---|---|---|---|')
     for case in cases:
@@ -94,23 +103,33 @@ def syn_table(cases, rate, threads=1):
         client = '%d / %d' % (ok, bad) if case != 'reflector' else 'no TCP behind it'
         lat = '%s / %s' % (spread(p50, '{:.2f}'), spread(p99, '{:.2f}')) if case != 'reflector' else '–'
         print('| %s | %s | %s | %s | %s | %s |' % (
-            case, spread([per_s(x, 'sent') for x in r]), spread([per_s(x, 'synacks') for x in r]),
+            NAMES.get(case, case), spread([per_s(x, 'sent') for x in r]), spread([per_s(x, 'synacks') for x in r]),
             spread(cpu_m, '{:.2f}'), client, lat))
     print()
 
 print('## SYN flood, as fast as the generator goes\n')
-syn_table(('kernel', 'synfin', 'reflector'), 0)
+syn_table(('kernel', 'synfin', 'synfin_tc', 'reflector'), 0)
 k, s, f = runs('kernel', 'syn'), runs('synfin', 'syn'), runs('reflector', 'syn')
-print('- synfin / kernel SYN-ACKs per second: **%s**' % spread(ratio_by_rep(s, k, 'synacks'), '{:.2f}x'))
-print('- synfin / reflector SYN-ACKs per second: **%s**' % spread(ratio_by_rep(s, f, 'synacks'), '{:.2f}x'))
+t = runs('synfin_tc', 'syn')
+print('- synfin (XDP) / kernel SYN-ACKs per second: **%s**' % spread(ratio_by_rep(s, k, 'synacks'), '{:.2f}x'))
+print('- synfin (XDP) / reflector SYN-ACKs per second: **%s**' % spread(ratio_by_rep(s, f, 'synacks'), '{:.2f}x'))
+if have_tc:
+    print('- synfin TC mode / XDP mode SYN-ACKs per second: **%s**' % spread(ratio_by_rep(t, s, 'synacks'), '{:.2f}x'))
+    print('- synfin TC mode / kernel SYN-ACKs per second: **%s**' % spread(ratio_by_rep(t, k, 'synacks'), '{:.2f}x'))
+    print('- synfin TC mode / XDP mode CPU per million SYNs: **%s**' % spread(ratio_by_rep_of(t, s, cpu_per_m), '{:.2f}x'))
 print()
 
 fixed = sorted({r.get('rate', 0) for r in rows} - {0})
 for rate in fixed:
-    print('## SYN flood at %s SYNs/s, where both keep up\n' % '{:,}'.format(rate))
-    syn_table(('kernel', 'synfin'), rate)
-    print('- synfin / kernel CPU per million SYNs: **%s**' % spread(
+    print('## SYN flood at a fixed %s SYNs/s\n' % '{:,}'.format(rate))
+    syn_table(('kernel', 'synfin', 'synfin_tc'), rate)
+    print('- synfin (XDP) / kernel CPU per million SYNs: **%s**' % spread(
         ratio_by_rep_of(runs('synfin', 'syn', rate), runs('kernel', 'syn', rate), cpu_per_m), '{:.2f}x'))
+    if have_tc:
+        print('- synfin TC mode / XDP mode CPU per million SYNs: **%s**' % spread(
+            ratio_by_rep_of(runs('synfin_tc', 'syn', rate), runs('synfin', 'syn', rate), cpu_per_m), '{:.2f}x'))
+        print('- synfin TC mode / kernel CPU per million SYNs: **%s**' % spread(
+            ratio_by_rep_of(runs('synfin_tc', 'syn', rate), runs('kernel', 'syn', rate), cpu_per_m), '{:.2f}x'))
     print()
 
 if max_threads > 1:
@@ -127,18 +146,52 @@ p99.
 print('## Invalid-ACK flood (random sequence and acknowledgement numbers)\n')
 print('| case | ACKs sent/s | dropped/s | CPU s per M ACKs | client ok / failed |')
 print('|---|---|---|---|---|')
-for case in ('synfin', 'xdp_drop'):
+for case in ('synfin', 'synfin_tc', 'xdp_drop'):
     r = runs(case, 'ack')
+    if not r:
+        continue
     cpu_m = [x['busy_cpu_s'] / (x['sent'] / 1e6) for x in r if x['sent']]
     client = ('%d / %d' % (sum(x['legit_ok'] for x in r), sum(x['legit_failed'] for x in r))
-              if case == 'synfin' else 'no TCP through it')
+              if case != 'xdp_drop' else 'no TCP through it')
     print('| %s | %s | %s | %s | %s |' % (
-        'synfin (cookie check)' if case == 'synfin' else 'bare XDP_DROP', spread([per_s(x, 'sent') for x in r]),
+        NAMES[case] + ' (cookie check)' if case != 'xdp_drop' else 'bare XDP_DROP',
+        spread([per_s(x, 'sent') for x in r]),
         spread([per_s(x, 'dropped') for x in r]), spread(cpu_m, '{:.2f}'), client))
 print()
-print('- synfin / XDP_DROP drop rate: **%s**' % spread(
+print('- synfin (XDP) / XDP_DROP drop rate: **%s**' % spread(
     ratio_by_rep(runs('synfin', 'ack'), runs('xdp_drop', 'ack'), 'dropped'), '{:.2f}x'))
+if have_tc:
+    print('- synfin TC mode / XDP mode drop rate: **%s**' % spread(
+        ratio_by_rep(runs('synfin_tc', 'ack'), runs('synfin', 'ack'), 'dropped'), '{:.2f}x'))
 print()
+
+if have_tc:
+    print('## What TC mode costs against XDP mode\n')
+    print('''synfind takes TC mode where XDP can't do the job: beside another XDP
+program on the interface, on one that strips VLAN tags into metadata, or
+where native XDP fails. Ratios per repeat, from the tables above:
+''')
+    print('| measure | TC mode / XDP mode | TC mode / kernel |')
+    print('|---|---|---|')
+    print('| SYN-ACKs a second, unthrottled | %s | %s |' % (
+        spread(ratio_by_rep(t, s, 'synacks'), '{:.2f}x'), spread(ratio_by_rep(t, k, 'synacks'), '{:.2f}x')))
+    for rate in fixed:
+        tr, sr, kr_ = runs('synfin_tc', 'syn', rate), runs('synfin', 'syn', rate), runs('kernel', 'syn', rate)
+        print('| CPU per million SYNs at %s a second | %s | %s |' % (
+            '{:,}'.format(rate), spread(ratio_by_rep_of(tr, sr, cpu_per_m), '{:.2f}x'),
+            spread(ratio_by_rep_of(tr, kr_, cpu_per_m), '{:.2f}x')))
+        print('| SYN-ACKs back per SYN sent at %s a second | %s | %s |' % (
+            '{:,}'.format(rate), spread(ratio_by_rep_of(tr, sr, lambda r: r['synacks'] / r['sent']), '{:.2f}x'),
+            spread(ratio_by_rep_of(tr, kr_, lambda r: r['synacks'] / r['sent']), '{:.2f}x')))
+    print('| forged ACKs dropped a second, unthrottled | %s | – |' % spread(
+        ratio_by_rep(runs('synfin_tc', 'ack'), runs('synfin', 'ack'), 'dropped'), '{:.2f}x'))
+    print('''
+The difference is the skb: in TC mode every SYN becomes one, allocated and
+taken through the receive path before TC sees it, and its SYN-ACK leaves
+through the transmit path (bpf_redirect), where XDP rewrites the frame in
+the driver and sends it back with XDP_TX. The guard's own work is the same
+code in both modes (bpf/guard.h).
+''')
 
 print('## Connection table\n')
 cpu_s = [x['cpu_s'] for x in sweeps]

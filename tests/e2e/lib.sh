@@ -12,6 +12,14 @@ VC=sfc$SF_ID		# client side
 IP4_C=198.18.0.1 IP4_S=198.18.0.2
 IP6_C=2001:db8::1 IP6_S=2001:db8::2
 BUILD=${BUILD:-build}
+# Where synfind_start runs the guard: xdp (synfind's default, auto, which
+# must take native XDP here) or tc (--mode tc). run.sh runs the tests that
+# read it once in each mode.
+SF_MODE=${SF_MODE:-xdp}
+case $SF_MODE in
+xdp|tc) ;;
+*) echo "SF_MODE=$SF_MODE: want xdp or tc" >&2; exit 2 ;;
+esac
 SYNFIND_BIN=${SYNFIND_BIN:-$BUILD/synfind}	# run.sh sets an ASan build once
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,6 +44,12 @@ tb_down() {
 		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null
 	done
 	TB_PIDS=()
+	# What the tests attached with ip and tc goes before the namespaces do
+	# (synfind's own links went with synfind, or go with the bpffs below).
+	in_s ip link set dev "$VS" xdp off 2>/dev/null
+	in_c ip link set dev "$VC" xdp off 2>/dev/null
+	in_s tc qdisc del dev "$VS" clsact 2>/dev/null
+	in_c tc qdisc del dev "$VC" clsact 2>/dev/null
 	ip netns del "$NS_S" 2>/dev/null
 	ip netns del "$NS_C" 2>/dev/null
 	# Lazily: an ip-netns-exec mount namespace may still hold it a moment.
@@ -93,24 +107,104 @@ tb_server() {
 }
 
 # synfind_start ARGS...: runs synfind in the server namespace until
-# "attached" appears in its log (at most 10 s).
+# "attached" appears in its log (at most 10 s), in SF_MODE unless ARGS name
+# a --mode. The attach line must then name the mode: the one ARGS asked
+# for, SF_EXPECT's if set, SF_MODE's (native or tc) if ARGS name none;
+# with --mode auto and no SF_EXPECT the caller checks $SYNFIND_MODE.
 synfind_start() {
 	SYNFIND_LOG=$TB_TMP/synfind.log
 	SYNFIND_SOCK=$TB_TMP/synfind.sock
+	local mode_args=() want
+	want=$(mode_asked "$@")
+	if [ -z "$want" ]; then
+		want=$(sf_guard_mode)
+		[ "$SF_MODE" = tc ] && mode_args=(--mode tc)
+	fi
+	want=${SF_EXPECT:-$want}
+	# Emptied here, not by the redirection below, which the background
+	# child makes later: the loop must not read the last synfind's log.
+	: >"$SYNFIND_LOG"
 	# Fds 7-9 are the tests' pipes: synfind must not hold them open.
 	ip netns exec "$NS_S" "$SYNFIND_BIN" --iface "$VS" --socket "$SYNFIND_SOCK" \
-		--pin-dir "$TB_PIN" "$@" \
+		--pin-dir "$TB_PIN" "${mode_args[@]}" "$@" \
 		>"$TB_TMP/synfind.out" 2>"$SYNFIND_LOG" 7>&- 8>&- 9>&- &
 	SYNFIND_PID=$!
 	TB_PIDS+=("$SYNFIND_PID")
 	local i
 	for i in $(seq 100); do
-		grep -q 'attached to' "$SYNFIND_LOG" && return 0
+		if grep -q 'attached to' "$SYNFIND_LOG"; then
+			SYNFIND_MODE=$(sed -n "s/.*attached to $VS (\([a-z]*\) mode.*/\1/p" "$SYNFIND_LOG")
+			[ "$want" = auto ] || [ "$SYNFIND_MODE" = "$want" ] ||
+				fail "synfind attached in ${SYNFIND_MODE:-no} mode, not $want: $(grep 'attached to' "$SYNFIND_LOG")"
+			return 0
+		fi
 		kill -0 "$SYNFIND_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	cat "$SYNFIND_LOG" >&2
 	fail "synfind did not attach"
+}
+
+# sf_guard_mode: the mode synfind's attach line names in SF_MODE.
+sf_guard_mode() { [ "$SF_MODE" = tc ] && echo tc || echo native; }
+
+# mode_asked ARGS...: the value of the last --mode in ARGS.
+mode_asked() {
+	local m=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--mode|-m) m=${2:-}; shift ;;
+		--mode=*) m=${1#--mode=} ;;
+		esac
+		shift
+	done
+	echo "$m"
+}
+
+# hooks: the programs on the server veth, a line each, "HOOK NAME"
+# (xdp/native, xdp/skb, tcx/ingress, tcx/egress), sorted.
+hooks() { in_s $PY "$HERE/hooks.py" "$VS"; }
+
+# guard_hooks MODE: what synfind attaches in MODE (native, skb or tc).
+guard_hooks() {
+	case $1 in
+	tc) printf 'tcx/egress tc_synfin_egress\ntcx/ingress tc_synfin_guard\n' ;;
+	*) printf 'tcx/egress tc_synfin_egress\ntcx/ingress tc_synfin_ingress\nxdp/%s xdp_synfin\n' "$1" ;;
+	esac
+}
+
+# expect_hooks WHAT EXPECTED: the server veth runs exactly EXPECTED.
+expect_hooks() {
+	local got
+	got=$(hooks) || fail "couldn't list the programs on $VS"
+	[ "$got" = "$2" ] || fail "$1: programs on $VS are [$(echo $got)], expected [$(echo $2)]"
+	info "ok: $1: [$(echo $got)]"
+}
+
+# clients ADDR COUNT: COUNT real connections from the client namespace,
+# each echoing 3000 bytes; every one must succeed.
+clients() {
+	in_c $PY "$HERE/tcpcheck.py" client --addr "$1" --count "$2" --bytes 3000 --timeout 3 \
+		>"$TB_TMP/client.json" || { cat "$TB_TMP/client.json"; fail "client to $1"; }
+	info "$1: $(cat "$TB_TMP/client.json")"
+}
+
+# expect_refused WHAT PATTERN ARGS...: synfind with ARGS refuses to start:
+# exit 2, one line "Error: ...PATTERN...", the server veth's programs as
+# they were and no pins left.
+expect_refused() {
+	local what=$1 pat=$2 before out rc
+	shift 2
+	before=$(hooks)
+	out=$(timeout 10 ip netns exec "$NS_S" "$SYNFIND_BIN" --iface "$VS" \
+		--socket "$TB_TMP/refused.sock" --pin-dir "$TB_PIN" "$@" 2>&1 </dev/null)
+	rc=$?
+	[ "$(hooks)" = "$before" ] || fail "$what: synfind left [$(hooks | tr '\n' ' ')] on $VS (exit $rc)"
+	[ -z "$(ls -A "$TB_PIN" 2>/dev/null)" ] || fail "$what: pins left: $(ls -R "$TB_PIN")"
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || fail "$what: not one line (exit $rc): $out"
+	printf '%s\n' "$out" | grep -q "^Error: .*$pat" || fail "$what: not the message expected: $out"
+	[ "$rc" = 2 ] || fail "$what: exit $rc, expected 2: $out"
+	info "ok: $what: exit 2, $out"
 }
 
 synfind_stop() {

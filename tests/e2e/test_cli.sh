@@ -26,7 +26,7 @@ refuse() {	# expected-message-regex args...
 	[ $rc -eq 2 ] || fail "synfind $*: exit $rc, want 2 ($out)"
 	[ "$(echo "$out" | wc -l)" -eq 1 ] || fail "synfind $*: not one line: $out"
 	echo "$out" | grep -Eq -- "$want" || fail "synfind $*: '$out' doesn't match '$want'"
-	in_s ip link show "$VS" | grep -q xdp && fail "synfind $*: left XDP attached"
+	[ -z "$(hooks)" ] || fail "synfind $*: left [$(hooks | tr '\n' ' ')] attached"
 	info "ok: synfind $* -> $out"
 }
 
@@ -39,7 +39,7 @@ refuse "listed twice" --iface "$VS" --ports 80,70-90
 refuse "empty port list" --iface "$VS" --ports ''
 refuse "no protected port" --iface "$VS"
 refuse "no interface" --ports 80
-refuse "mode = .turbo.: want auto, native or skb" --iface "$VS" --ports 80 --mode turbo
+refuse "mode = .turbo.: want auto, native, skb or tc" --iface "$VS" --ports 80 --mode turbo
 refuse "wscale = .15.: want a number from 0 to 14" --iface "$VS" --ports 80 --wscale 15
 refuse "mss4 = .100.: want a number from 536" --iface "$VS" --ports 80 --mss4 100
 refuse "Unknown option" --iface "$VS" --ports 80 --frobnicate
@@ -72,11 +72,10 @@ fi
 
 # A clean run leaves the interface as it found it.
 synfind_start --ports 80
-in_s ip link show "$VS" | grep -q xdp || fail "XDP not attached while running"
+expect_hooks "while running" "$(guard_hooks native)"
 synfind_stop
 expect_eq "exit status after SIGTERM" "$SYNFIND_RC" 0
-in_s ip link show "$VS" | grep -q xdp && fail "XDP left attached"
-[ -z "$(in_s bpftool net show dev "$VS" 2>/dev/null | grep -i tcx)" ] || fail "TCX left attached"
+expect_hooks "after exit" ""
 grep -q '^synack_sent ' "$TB_TMP/synfind.out" || fail "no counters printed at exit"
 
 # Without --keep the same bpffs is fine, and not a word about it.

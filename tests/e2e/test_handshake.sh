@@ -7,13 +7,6 @@ set -u
 source "$(dirname "$0")/lib.sh"
 tb_up
 
-
-clients() {	# addr count
-	in_c $PY "$HERE/tcpcheck.py" client --addr "$1" --count "$2" --bytes 3000 --timeout 3 \
-		>"$TB_TMP/client.json" || { cat "$TB_TMP/client.json"; fail "client to $1"; }
-	info "$1: $(cat "$TB_TMP/client.json")"
-}
-
 # ss_info NS: the TCP info of the established connections on port 80.
 ss_info() { ip netns exec "$1" ss -tinH state established "( sport = :80 or dport = :80 )" | tr -s ' \n\t' ' '; }
 
@@ -57,6 +50,7 @@ PYEOF
 
 tb_server accepted 80 --addr $IP4_S --addr $IP6_S
 synfind_start --ports 80
+expect_hooks "attached" "$(guard_hooks "$(sf_guard_mode)")"
 
 clients $IP4_S 100
 clients $IP6_S 100
@@ -86,14 +80,25 @@ eval "exec ${HOLD[1]}>&-"; wait "$HOLD_PID" 2>/dev/null
 in_c sysctl -qw net.ipv4.tcp_ecn=2
 synfind_stop
 expect_eq "synfind exit status" "$SYNFIND_RC" 0
-in_s ip link show "$VS" | grep -q 'xdp' && fail "XDP still attached after exit"
+expect_hooks "after exit" ""
 
-# Generic (skb) mode and no timestamps: the same path, other options.
-synfind_start --ports 80 --mode skb
-grep -q 'skb mode' "$SYNFIND_LOG" || fail "not in skb mode"
+# The mode's other way in. XDP: generic (skb) mode. TC: auto takes it on an
+# interface that strips VLAN tags into metadata.
+if [ "$SF_MODE" = xdp ]; then
+	synfind_start --ports 80 --mode skb
+	expect_hooks "skb mode" "$(guard_hooks skb)"
+else
+	in_s ethtool -K "$VS" rxvlan on >/dev/null || fail "couldn't turn on rx-vlan-offload"
+	synfind_start --ports 80 --mode auto
+	expect_eq "mode auto took on a VLAN-stripping $VS" "$SYNFIND_MODE" tc
+	grep -q "'$VS' strips VLAN tags into metadata, where XDP can't see them: TC mode" "$SYNFIND_LOG" ||
+		fail "no reason logged: $(cat "$SYNFIND_LOG")"
+	expect_hooks "auto on a VLAN-stripping interface" "$(guard_hooks tc)"
+fi
 clients $IP4_S 10
 clients $IP6_S 10
 synfind_stop
+in_s ethtool -K "$VS" rxvlan off >/dev/null
 
 synfind_start --ports 80 --no-timestamps
 clients $IP4_S 10
