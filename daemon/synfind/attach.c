@@ -164,11 +164,19 @@ pin:
  * metadata: auto takes TC mode for both, saying so; native and skb refuse.
  * -1 with errno when the mode asked for can't be had.
  */
-static int choose_mode(struct attachment *a, enum guard_mode mode, int xdp_pinned)
+static int choose_mode(struct attachment *a, enum guard_mode mode, int pinned)
 {
-	__u32 other = xdp_pinned ? 0 : iface_xdp_prog(a->ifindex);
+	__u32 other = pinned ? 0 : iface_xdp_prog(a->ifindex);
+	__u32 synfin = pinned ? 0 : iface_synfin_prog(a->ifindex);
 	int strips = iface_strips_vlan(a->ifname);
 
+	/* Not over our own links kept by --keep: another synfind's. */
+	if (synfin) {
+		pr_err("Another synfind protects '%s' (its program id %u): one per interface",
+		       a->ifname, synfin);
+		errno = EBUSY;
+		return -1;
+	}
 	if (mode == MODE_TC)
 		return MODE_TC;
 	if (other) {
@@ -214,7 +222,8 @@ int attach_iface(struct synfin *skel, const char *ifname, enum guard_mode mode,
 	}
 	link_path(a, "xdp", path, sizeof(path));
 	xdp_pinned = a->pin_dir[0] && !access(path, F_OK);
-	mode = choose_mode(a, mode, xdp_pinned);
+	link_path(a, "tc_ingress", path, sizeof(path));
+	mode = choose_mode(a, mode, xdp_pinned || (a->pin_dir[0] && !access(path, F_OK)));
 	if ((int)mode < 0)
 		return -1;
 	ingress_fd = bpf_program__fd(mode == MODE_TC ? skel->progs.tc_synfin_guard

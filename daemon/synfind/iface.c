@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "iface.h"
 
@@ -91,4 +92,36 @@ __u32 iface_xdp_prog(int ifindex)
 		return 0;
 	return q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id :
 	       q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+}
+
+/* Debian 12's uapi headers predate TCX (kernel 6.6). */
+#define IFACE_BPF_TCX_INGRESS 46
+
+static int prog_is_synfin(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id), yes;
+
+	if (fd < 0)
+		return 0;
+	yes = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	      (!strcmp(info.name, "xdp_synfin") || !strncmp(info.name, "tc_synfin", 9));
+	close(fd);
+	return yes;
+}
+
+__u32 iface_synfin_prog(int ifindex)
+{
+	__u32 ids[64], n = 64, i, xdp = iface_xdp_prog(ifindex);
+
+	if (xdp && prog_is_synfin(xdp))
+		return xdp;
+	/* For TCX the target is the ifindex. */
+	if (bpf_prog_query(ifindex, IFACE_BPF_TCX_INGRESS, 0, NULL, ids, &n))
+		return 0;
+	for (i = 0; i < n && i < 64; i++)
+		if (prog_is_synfin(ids[i]))
+			return ids[i];
+	return 0;
 }
