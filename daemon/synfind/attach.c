@@ -225,7 +225,7 @@ int attach_iface(struct synfin *skel, const char *ifname, enum guard_mode mode,
 	link_path(a, "tc_ingress", path, sizeof(path));
 	mode = choose_mode(a, mode, xdp_pinned || (a->pin_dir[0] && !access(path, F_OK)));
 	if ((int)mode < 0)
-		return -1;
+		return -2;
 	ingress_fd = bpf_program__fd(mode == MODE_TC ? skel->progs.tc_synfin_guard
 						     : skel->progs.tc_synfin_ingress);
 	a->tc_egress_link = tcx_attach(a, "tc_egress",

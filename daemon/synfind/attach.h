@@ -23,7 +23,8 @@ struct attachment {
  * mode's, and refused in native and skb mode). TC (egress, then ingress)
  * first, then XDP, so a cookie ACK that XDP passes always finds the
  * program that hands it over, and the table sees the kernel's replies from
- * the first. Returns 0 or -1 with nothing attached.
+ * the first. Returns 0, or -1 with nothing attached (-2: refused as asked,
+ * with one line saying why).
  */
 int attach_iface(struct synfin *skel, const char *ifname, enum guard_mode mode,
 		 const char *pin_dir, struct attachment *a);

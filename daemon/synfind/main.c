@@ -462,9 +462,10 @@ int main(int argc, char **argv)
 	if (cfd < 0)
 		goto err_unpin;
 	for (d.natt = 0; d.natt < d.conf.nifaces; d.natt++) {
-		if (attach_iface(d.skel, d.conf.ifaces[d.natt], d.conf.mode,
-				 d.conf.pin_dir, &d.att[d.natt])) {
-			ret = errno == EPERM ? EXIT_USAGE : 1;
+		i = attach_iface(d.skel, d.conf.ifaces[d.natt], d.conf.mode,
+				 d.conf.pin_dir, &d.att[d.natt]);
+		if (i) {
+			ret = i == -2 || errno == EPERM ? EXIT_USAGE : 1;
 			goto err_detach;
 		}
 	}
