@@ -66,10 +66,7 @@ void man_opts(FILE *f, const struct opt *o, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!o[i].help)
 			continue;
-		if (o[i].short_name)
-			snprintf(tag, sizeof(tag), "-%c, --%s", o[i].short_name, o[i].name);
-		else
-			snprintf(tag, sizeof(tag), "--%s", o[i].name);
+		opts_tag(&o[i], tag, sizeof(tag));
 		man_item(f, tag, o[i].arg, o[i].help);
 	}
 }

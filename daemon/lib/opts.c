@@ -37,14 +37,21 @@ int opts_id(const struct opt *o, size_t n, int c)
 	return c;
 }
 
+void opts_tag(const struct opt *o, char *buf, size_t len)
+{
+	if (o->short_name)
+		snprintf(buf, len, "-%c, --%s", o->short_name, o->name);
+	else
+		snprintf(buf, len, "--%s", o->name);
+}
+
 void opts_syntax(const struct opt *o, char *buf, size_t len)
 {
-	char sh[8] = "    ";
+	char tag[64];
 
-	if (o->short_name)
-		snprintf(sh, sizeof(sh), "-%c, ", o->short_name);
-	snprintf(buf, len, "%s--%s%s%s", sh, o->name, o->arg ? " " : "",
-		 o->arg ? o->arg : "");
+	opts_tag(o, tag, sizeof(tag));
+	snprintf(buf, len, "%s%s%s%s", o->short_name ? "" : "    ", tag,
+		 o->arg ? " " : "", o->arg ? o->arg : "");
 }
 
 void opts_usage(FILE *f, const struct opt *o, size_t n)

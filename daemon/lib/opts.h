@@ -31,6 +31,8 @@ void opts_tables(const struct opt *o, size_t n, int in_order,
 		 struct option *longopts, char *shorts);
 /* The id of the option getopt_long returned as its short letter c. */
 int opts_id(const struct opt *o, size_t n, int c);
+/* "-i, --iface" or "--pin-dir": the option without its argument. */
+void opts_tag(const struct opt *o, char *buf, size_t len);
 /* "-i, --iface IF" or "    --pin-dir DIR", as the help lists it. */
 void opts_syntax(const struct opt *o, char *buf, size_t len);
 /* A line per option that has help. */

@@ -57,10 +57,11 @@ static const struct opt own_opts[] = {
 #define N_OWN (sizeof(own_opts) / sizeof(own_opts[0]))
 #define MAX_OPTS (N_OWN + 64)
 
-/* Every option: synfind's own, then a flag per config key, with the key,
- * its default and the section in the help. Returns how many.
+/* Every option: synfind's own, then a flag per config key, its help
+ * followed by sep and the key's section, name and default. Returns how
+ * many.
  */
-static size_t all_opts(struct opt *o, char help[][192])
+static size_t all_opts(struct opt *o, char help[][192], const char *sep)
 {
 	const struct config_flag *fl;
 	const char *sec, *key;
@@ -71,8 +72,8 @@ static size_t all_opts(struct opt *o, char help[][192])
 	n = N_OWN;
 	for (i = 0; (fl = config_flag_at(i, &sec, &key)) && n < MAX_OPTS; i++, n++) {
 		config_default_str(i, def, sizeof(def));
-		snprintf(help[i], sizeof(help[i]), "%s%s\n%29s[%s] %s%s%s", fl->help,
-			 fl->repeatable ? " (repeatable)" : "", "", sec, key,
+		snprintf(help[i], sizeof(help[i]), "%s%s%s[%s] %s%s%s", fl->help,
+			 fl->repeatable ? " (repeatable)" : "", sep, sec, key,
 			 def[0] ? ", default " : "", def);
 		o[n] = (struct opt){ fl->name, fl->short_name, fl->arg, O_KEY_BASE + (int)i,
 				     help[i] };
@@ -88,7 +89,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: synfind [--config FILE] [--iface IF]... [--ports SPEC] [OPTIONS]\n"
 		   "Answer SYNs to protected ports with SYN cookies in XDP and track every\n"
 		   "protected connection. Each flag overrides the file's key it names.\n\n");
-	opts_usage(f, o, all_opts(o, help));
+	/* The key on a line of its own, under the help. */
+	opts_usage(f, o, all_opts(o, help, "\n                             "));
 	fprintf(f, "\nSignals: SIGHUP reloads FILE; SIGUSR1 prints the counters; SIGINT and\n"
 		   "SIGTERM detach (unless --keep) and exit.\n");
 }
@@ -122,10 +124,8 @@ static void help_table(FILE *f)
 /* synfind(8). */
 static void man_page(FILE *f)
 {
-	const struct config_flag *fl;
-	const char *sec, *key;
-	char tag[64], text[320], def[64];
-	size_t i;
+	static char help[MAX_OPTS][192];
+	struct opt o[MAX_OPTS];
 
 	man_head(f, "synfind", 8, "SYN-flood protection with XDP SYN cookies and connection tracking");
 	man_section(f, "SYNOPSIS");
@@ -134,18 +134,7 @@ static void man_page(FILE *f)
 	man_para(f, "synfind attaches the synfin programs to the interfaces it protects: they answer SYNs to protected ports with SYN cookies, validate the returning ACKs and hand good connections to the listening socket, track every protected connection through its close, and drop what belongs to no connection. synfind runs their slow path in the foreground: configuration, cookie-secret rotation, TIME-WAIT and idle expiry, a control socket for synfinctl(8) and Prometheus metrics. It logs to stderr.");
 	man_para(f, "Every key of synfin.conf(5) has a flag that overrides it; the flags are applied after the file, in their order.");
 	man_section(f, "OPTIONS");
-	man_opts(f, own_opts, N_OWN);
-	for (i = 0; (fl = config_flag_at(i, &sec, &key)); i++) {
-		if (fl->short_name)
-			snprintf(tag, sizeof(tag), "-%c, --%s", fl->short_name, fl->name);
-		else
-			snprintf(tag, sizeof(tag), "--%s", fl->name);
-		config_default_str(i, def, sizeof(def));
-		snprintf(text, sizeof(text), "%s%s; [%s] %s%s%s.", fl->help,
-			 fl->repeatable ? " (repeatable)" : "", sec, key,
-			 def[0] ? ", default " : "", def);
-		man_item(f, tag, fl->arg, text);
-	}
+	man_opts(f, o, all_opts(o, help, "; "));
 	man_section(f, "SIGNALS");
 	man_para(f, "SIGHUP rereads the file and applies ports, prefixes, cookie options and timeouts; SIGUSR1 prints the counters; SIGINT and SIGTERM detach (unless --keep) and exit.");
 	man_section(f, "EXIT STATUS");
@@ -198,7 +187,7 @@ static int parse_args(int argc, char **argv, struct options *opts)
 	const struct config_flag *fl;
 	const char *sec, *key;
 	struct opt o[MAX_OPTS];
-	size_t n = all_opts(o, help);
+	size_t n = all_opts(o, help, "");
 	int c;
 
 	memset(opts, 0, sizeof(*opts));
@@ -462,10 +451,10 @@ int main(int argc, char **argv)
 	if (cfd < 0)
 		goto err_unpin;
 	for (d.natt = 0; d.natt < d.conf.nifaces; d.natt++) {
-		i = attach_iface(d.skel, d.conf.ifaces[d.natt], d.conf.mode,
+		n = attach_iface(d.skel, d.conf.ifaces[d.natt], d.conf.mode,
 				 d.conf.pin_dir, &d.att[d.natt]);
-		if (i) {
-			ret = i == -2 || errno == EPERM ? EXIT_USAGE : 1;
+		if (n) {
+			ret = n == -2 || errno == EPERM ? EXIT_USAGE : 1;
 			goto err_detach;
 		}
 	}
