@@ -167,7 +167,7 @@ pin:
 static int choose_mode(struct attachment *a, enum guard_mode mode, int pinned)
 {
 	__u32 other = pinned ? 0 : iface_xdp_prog(a->ifindex);
-	__u32 synfin = pinned ? 0 : iface_synfin_prog(a->ifindex);
+	__u32 synfin = pinned ? 0 : iface_synfin_prog(a->ifindex, other);
 	int strips = iface_strips_vlan(a->ifname);
 
 	/* Not over our own links kept by --keep: another synfind's. */

@@ -111,12 +111,12 @@ static int prog_is_synfin(__u32 id)
 	return yes;
 }
 
-__u32 iface_synfin_prog(int ifindex)
+__u32 iface_synfin_prog(int ifindex, __u32 xdp_id)
 {
-	__u32 ids[64], n = 64, i, xdp = iface_xdp_prog(ifindex);
+	__u32 ids[64], n = 64, i;
 
-	if (xdp && prog_is_synfin(xdp))
-		return xdp;
+	if (xdp_id && prog_is_synfin(xdp_id))
+		return xdp_id;
 	/* For TCX the target is the ifindex. */
 	if (bpf_prog_query(ifindex, IFACE_BPF_TCX_INGRESS, 0, NULL, ids, &n))
 		return 0;

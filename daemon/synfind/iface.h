@@ -15,8 +15,9 @@ int iface_strips_vlan(const char *ifname);
 /* The id of the XDP program attached to it (any mode), 0 if none. */
 __u32 iface_xdp_prog(int ifindex);
 /* The id of a synfin program (named xdp_synfin or tc_synfin_*) attached
- * to its XDP hook or TCX ingress, 0 if none: another synfind's.
+ * to its XDP hook (xdp_id, from iface_xdp_prog) or TCX ingress, 0 if
+ * none: another synfind's.
  */
-__u32 iface_synfin_prog(int ifindex);
+__u32 iface_synfin_prog(int ifindex, __u32 xdp_id);
 
 #endif
