@@ -33,21 +33,23 @@
  * the connection table says (a cookie entry the kernel hasn't answered,
  * at the cookie's sequence number), and its cookie checks out here too.
  */
-static __always_inline int handoff_bare(struct __sk_buff *skb,
-					const struct synfin_cfg *cfg)
+static __always_inline int handoff_bare(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct synfin_ct_entry *e;
 	struct synfin_ct_key k;
+	const struct synfin_cfg *cfg;
 	struct synfin_meta m;
 	struct pkt p = {};
 	__u32 zero = 0, *fallback;
 
+	/* Every frame without metadata comes here: the flag first. */
 	fallback = bpf_map_lookup_elem(&meta_fallback, &zero);
 	if (!fallback || !*fallback)
 		return TC_ACT_UNSPEC;
-	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK ||
+	cfg = cfg_get();
+	if (!cfg || parse_pkt(data, data_end, skb->len, &p) != PARSE_OK ||
 	    (p.tcp_flags & (TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_RST)) != TCP_FLAG_ACK ||
 	    !port_protected(p.dport) || !addr_protected(cfg, p.ipv6, p.daddr))
 		return TC_ACT_UNSPEC;
@@ -74,14 +76,16 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 	const struct synfin_cfg *cfg;
 	struct pkt p = {};
 
-	cfg = cfg_get();
-	if (!cfg)
-		return TC_ACT_UNSPEC;
+	if ((void *)(m + 1) > data)
+		return handoff_bare(skb);
 	/* Only synfin's XDP program writes metadata with this load's magic
 	 * (it strips any other program's).
 	 */
-	if ((void *)(m + 1) > data || !cfg->meta_magic || m->magic != cfg->meta_magic)
-		return handoff_bare(skb, cfg);
+	cfg = cfg_get();
+	if (!cfg)
+		return TC_ACT_UNSPEC;
+	if (!cfg->meta_magic || m->magic != cfg->meta_magic)
+		return handoff_bare(skb);
 	/* XDP read this frame: only headers outside the linear part stop TC. */
 	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK) {
 		count(SYNFIN_C_UNPARSED_PASSED);
