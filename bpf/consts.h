@@ -20,6 +20,7 @@
 #define NEXTHDR_HOP 0
 #define NEXTHDR_ROUTING 43
 #define NEXTHDR_FRAGMENT 44
+#define IP6_OFFSET 0xfff8	/* the fragment header's offset bits */
 #define NEXTHDR_DEST 60
 
 #define TCPOPT_EOL 0
@@ -46,7 +47,9 @@
 #define TC_ACT_UNSPEC -1
 #define TC_ACT_SHOT 2
 
-/* What the parsers read; frames past it are passed unread (unparsed_passed). */
+/* What the parsers read; past it the guard drops a frame (vlan_deep_dropped,
+ * ext_deep_dropped): a SYN may hide there.
+ */
 #define MAX_VLAN_TAGS 2
 #define MAX_IPV6_EXT 4
 

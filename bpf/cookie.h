@@ -216,7 +216,7 @@ static __always_inline void cookie_decode(const struct pkt *p, __u32 cookie,
 }
 
 /* Checks a cookie ACK in [data, data_end). 0 when valid, with the options
- * in *m; -1 for a bad cookie and -2 for a good one with malformed options,
+ * in *m (read as leniently as Linux reads them); -1 for a bad cookie,
  * uncounted: the caller may try other things first.
  */
 static __always_inline int cookie_ack_check(void *data, void *data_end,
@@ -230,8 +230,7 @@ static __always_inline int cookie_ack_check(void *data, void *data_end,
 	/* The hash first: a forged ACK costs no option parsing. */
 	if (cookie_check(p, &cookie))
 		return -1;
-	if (parse_tcp_opts(data, data_end, p, &o))
-		return -2;
+	parse_tcp_opts(data, data_end, p, &o);
 	cookie_decode(p, cookie, &o, cfg, m);
 	return 0;
 }

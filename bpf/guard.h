@@ -34,15 +34,42 @@ struct guard_out {
 };
 
 /* A parse_pkt() result: GUARD_PASS or GUARD_DROP, counted, or -1 for a TCP
- * segment to look at.
+ * segment to look at. Nothing that may be a SYN to a protected port gets
+ * past unread to the kernel's SYN queue.
  */
-static __always_inline int guard_parsed(int ret)
+static __always_inline int guard_parsed(int ret, const struct pkt *p)
 {
+	const struct synfin_cfg *cfg;
+
 	switch (ret) {
 	case PARSE_OK:
 		return -1;
-	case PARSE_FRAG:
+	case PARSE_FRAG_FIRST:
+		/* TCP never fragments a SYN: a flood would, to get past. */
+		cfg = cfg_get();
+		if ((p->tcp_flags & TCP_FLAG_SYN) && cfg &&
+		    port_protected(p->dport) &&
+		    addr_protected(cfg, p->ipv6, p->daddr)) {
+			count(SYNFIN_C_FRAG_SYN_DROPPED);
+			return GUARD_DROP;
+		}
 		count(SYNFIN_C_FRAG_PASSED);
+		return GUARD_PASS;
+	case PARSE_FRAG:
+		/* Useless without its first fragment, which came this way. */
+		count(SYNFIN_C_FRAG_PASSED);
+		return GUARD_PASS;
+	case PARSE_FRAG_TINY:
+		count(SYNFIN_C_FRAG_TINY_DROPPED);
+		return GUARD_DROP;
+	case PARSE_VLAN_DEEP:
+		count(SYNFIN_C_VLAN_DEEP_DROPPED);
+		return GUARD_DROP;
+	case PARSE_EXT_DEEP:
+		count(SYNFIN_C_EXT_DEEP_DROPPED);
+		return GUARD_DROP;
+	case PARSE_AH:
+		count(SYNFIN_C_AH_PASSED);
 		return GUARD_PASS;
 	case PARSE_UNSUPPORTED:
 		count(SYNFIN_C_UNPARSED_PASSED);
@@ -80,7 +107,7 @@ static __always_inline int guard_syn(void *ctx, void *data, void *data_end,
 
 	count(SYNFIN_C_SYN_SEEN);
 	if (!parse_tcp_opts_linux(data, data_end, p, &o) &&
-	    parse_tcp_opts(data, data_end, p, &o)) {
+	    parse_tcp_opts_strict(data, data_end, p, &o)) {
 		count(SYNFIN_C_MALFORMED_TCP);
 		return GUARD_DROP;
 	}
@@ -123,7 +150,7 @@ static __always_inline int guard_segment(void *ctx, void *data, void *data_end,
 	int cookie_ack = (fl & (TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_RST)) ==
 			 TCP_FLAG_ACK;
 	__u32 state;
-	int local_gone, again, ck = -1;
+	int local_gone, again;
 
 	ct_key_make(p, SF_SIDE_REMOTE, &k);
 	/* A flood's tuples are in no entry: the filter says so first. */
@@ -135,7 +162,7 @@ static __always_inline int guard_segment(void *ctx, void *data, void *data_end,
 		 */
 		if (cookie_ack && e->state == SF_TCP_TIME_WAIT &&
 		    bpf_ntohl(p->seq) - 1 != e->remote_isn &&
-		    !(ck = cookie_ack_check(data, data_end, p, cfg, m))) {
+		    !cookie_ack_check(data, data_end, p, cfg, m)) {
 			ct_track_cookie(&k, p, m, cfg, 1);
 			return guard_handoff(out, SYNFIN_C_ACK_COOKIE_VALID);
 		}
@@ -146,7 +173,7 @@ static __always_inline int guard_segment(void *ctx, void *data, void *data_end,
 		again = cookie_ack && e->origin == SF_CT_COOKIE &&
 			!e->side[SF_SIDE_LOCAL].packets &&
 			bpf_ntohl(p->seq) == e->remote_isn + 1 &&
-			!(ck = cookie_ack_check(data, data_end, p, cfg, m));
+			!cookie_ack_check(data, data_end, p, cfg, m);
 		local_gone = e->side[SF_SIDE_LOCAL].state == SF_TCP_CLOSED;
 		switch (ct_on_segment(&k, e, SF_SIDE_REMOTE, p)) {
 		case CT_DROP:
@@ -157,7 +184,7 @@ static __always_inline int guard_segment(void *ctx, void *data, void *data_end,
 			 * good and the kernel holds nothing for the tuple.
 			 */
 			if (cookie_ack &&
-			    !(ck = cookie_ack_check(data, data_end, p, cfg, m)) &&
+			    !cookie_ack_check(data, data_end, p, cfg, m) &&
 			    !kernel_has_conn(ctx, p)) {
 				ct_track_cookie(&k, p, m, cfg, 1);
 				return guard_handoff(out, SYNFIN_C_ACK_COOKIE_VALID);
@@ -176,7 +203,7 @@ static __always_inline int guard_segment(void *ctx, void *data, void *data_end,
 		return GUARD_PASS;
 	}
 
-	if (cookie_ack && !(ck = cookie_ack_check(data, data_end, p, cfg, m))) {
+	if (cookie_ack && !cookie_ack_check(data, data_end, p, cfg, m)) {
 		ct_track_cookie(&k, p, m, cfg, e != NULL);
 		return guard_handoff(out, SYNFIN_C_ACK_COOKIE_VALID);
 	}
@@ -199,9 +226,7 @@ static __always_inline int guard_segment(void *ctx, void *data, void *data_end,
 		}
 		bpf_sk_release(sk);
 	}
-	if (ck == -2)
-		count(SYNFIN_C_MALFORMED_TCP);
-	else if (cookie_ack)
+	if (cookie_ack)
 		count(SYNFIN_C_ACK_COOKIE_INVALID);
 	else if (fl & TCP_FLAG_RST)
 		count(SYNFIN_C_CT_RST_UNKNOWN);

@@ -14,19 +14,34 @@
 #include <bpf/bpf_endian.h>
 #include "consts.h"
 
-/* What XDP does with each in brackets. */
+/* What the guard (XDP, TC mode) does with each in brackets. A frame it
+ * can't read is dropped when TCP may hide in it, unless the kernel checks
+ * it before TCP sees it (AH) or can't use it alone (later fragments).
+ */
 enum parse_result {
 	PARSE_OK = 0,
 	PARSE_NOT_TCP = -1,	/* understood, and not TCP (pass) */
-	PARSE_FRAG = -2,	/* an IP fragment (pass, frag_passed) */
-	/* Past what the parsers read: more VLAN tags or IPv6 extension
-	 * headers than they walk, or AH. TCP may follow (pass,
-	 * unparsed_passed).
+	PARSE_FRAG = -2,	/* a later TCP fragment (pass, frag_passed) */
+	/* The first fragment of a TCP segment, its header read into p's
+	 * addresses, ports and flags (a SYN to a protected port: drop,
+	 * frag_syn_dropped; else pass, frag_passed).
 	 */
-	PARSE_UNSUPPORTED = -3,
-	PARSE_BAD_L2 = -4,	/* truncated or malformed (drop, malformed_*) */
-	PARSE_BAD_IP = -5,
-	PARSE_BAD_TCP = -6,
+	PARSE_FRAG_FIRST = -3,
+	/* A first fragment without the whole TCP header (RFC 1858's tiny
+	 * fragment; RFC 8200 wants the header chain whole): drop,
+	 * frag_tiny_dropped.
+	 */
+	PARSE_FRAG_TINY = -4,
+	PARSE_VLAN_DEEP = -5,	/* a third VLAN tag (drop, vlan_deep_dropped) */
+	PARSE_EXT_DEEP = -6,	/* a fifth IPv6 extension header (drop,
+				 * ext_deep_dropped) */
+	PARSE_AH = -7,		/* IPsec AH: the kernel verifies it first
+				 * (pass, ah_passed) */
+	PARSE_UNSUPPORTED = -8,	/* TC: the headers couldn't be pulled into
+				 * the linear part (pass, unparsed_passed) */
+	PARSE_BAD_L2 = -9,	/* truncated or malformed (drop, malformed_*) */
+	PARSE_BAD_IP = -10,
+	PARSE_BAD_TCP = -11,
 };
 
 struct pkt {
@@ -89,14 +104,33 @@ static __always_inline int parse_l2(void *data, void *data_end, struct pkt *p)
 	return proto;
 }
 
+/* The first fragment of a TCP segment (p's addresses and l4_len, its
+ * fragment's share, are set): PARSE_FRAG_FIRST with the ports and flags,
+ * or PARSE_FRAG_TINY when the fragment doesn't hold the TCP header.
+ */
+static __always_inline int parse_tcp_frag(void *data, void *data_end,
+					  struct pkt *p)
+{
+	struct tcphdr *th = data + p->l2_len + p->l3_len;
+
+	if (p->l4_len < sizeof(*th) || (void *)(th + 1) > data_end)
+		return PARSE_FRAG_TINY;
+	p->sport = th->source;
+	p->dport = th->dest;
+	p->tcp_flags = ((__u8 *)th)[13];
+	return PARSE_FRAG_FIRST;
+}
+
 /* The IP protocol that follows; p is filled only for TCP. A fragment of
- * anything but TCP is just that protocol.
+ * anything but TCP is just that protocol; a TCP one is PARSE_FRAG or the
+ * first fragment's PARSE_FRAG_FIRST / PARSE_FRAG_TINY.
  */
 static __always_inline int parse_ipv4(void *data, void *data_end,
 				      __u32 pkt_len, struct pkt *p)
 {
 	struct iphdr *iph = data + p->l2_len;
 	__u32 hlen, tot;
+	__u16 frag;
 
 	if ((void *)(iph + 1) > data_end)
 		return PARSE_BAD_IP;
@@ -108,7 +142,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end,
 		return PARSE_BAD_IP;
 	if (iph->protocol != IPPROTO_TCP)
 		return iph->protocol;
-	if (bpf_ntohs(iph->frag_off) & (IP_MF | IP_OFFMASK))
+	frag = bpf_ntohs(iph->frag_off);
+	if (frag & IP_OFFMASK)
 		return PARSE_FRAG;
 	p->ipv6 = 0;
 	p->l3_len = hlen;
@@ -117,25 +152,31 @@ static __always_inline int parse_ipv4(void *data, void *data_end,
 	p->daddr[0] = iph->daddr;
 	p->saddr[1] = p->saddr[2] = p->saddr[3] = 0;
 	p->daddr[1] = p->daddr[2] = p->daddr[3] = 0;
+	if (frag & IP_MF)
+		return parse_tcp_frag(data, data_end, p);
 	return IPPROTO_TCP;
 }
 
+/* The extension headers parse_ipv6 walks (TCP may follow them). */
 static __always_inline int ipv6_ext_walked(__u8 next)
 {
 	return next == NEXTHDR_HOP || next == NEXTHDR_ROUTING ||
-	       next == NEXTHDR_DEST;
+	       next == NEXTHDR_DEST || next == NEXTHDR_FRAGMENT;
 }
 
-/* IPv6 with up to MAX_IPV6_EXT hop-by-hop, routing and destination-options
- * headers skipped: the protocol that follows; p is filled only for TCP.
+/* IPv6 with up to MAX_IPV6_EXT hop-by-hop, routing, destination-options
+ * and fragment headers skipped: the protocol that follows; p is filled only
+ * for TCP. A fragment of TCP is PARSE_FRAG, or the first fragment's
+ * PARSE_FRAG_FIRST / PARSE_FRAG_TINY.
  */
 static __always_inline int parse_ipv6(void *data, void *data_end,
 				      __u32 pkt_len, struct pkt *p)
 {
 	struct ipv6hdr *ip6 = data + p->l2_len;
+	struct frag_hdr *fh;
 	struct ipv6_opt_hdr *eh;
 	__u32 off = sizeof(*ip6), plen;
-	__u8 next;
+	__u8 next, first_frag = 0;
 	int i;
 
 	if ((void *)(ip6 + 1) > data_end)
@@ -153,26 +194,34 @@ static __always_inline int parse_ipv6(void *data, void *data_end,
 		eh = (void *)ip6 + off;
 		if ((void *)(eh + 1) > data_end)
 			return PARSE_BAD_IP;
+		if (next == NEXTHDR_FRAGMENT) {
+			fh = (void *)eh;
+			if ((void *)(fh + 1) > data_end)
+				return PARSE_BAD_IP;
+			/* A later fragment: its headers are the first's. */
+			if (fh->frag_off & bpf_htons(IP6_OFFSET))
+				return fh->nexthdr == IPPROTO_TCP ? PARSE_FRAG :
+								    fh->nexthdr;
+			first_frag = 1;
+			off += sizeof(*fh);
+		} else {
+			off += (eh->hdrlen + 1) * 8;
+		}
 		next = eh->nexthdr;
-		off += (eh->hdrlen + 1) * 8;
 		if (off > sizeof(*ip6) + plen)
 			return PARSE_BAD_IP;
 	}
-	if (next != IPPROTO_TCP) {
-		/* Any fragment header, even an atomic one, after others too. */
-		if (next == NEXTHDR_FRAGMENT)
-			return PARSE_FRAG;
-		/* More extension headers than MAX_IPV6_EXT. */
-		if (ipv6_ext_walked(next))
-			return PARSE_UNSUPPORTED;
-		return next;
-	}
+	if (next != IPPROTO_TCP)
+		return ipv6_ext_walked(next) ? PARSE_EXT_DEEP : next;
 
 	p->ipv6 = 1;
 	p->l3_len = off;
 	p->l4_len = sizeof(*ip6) + plen - off;
 	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+	/* An atomic fragment (offset 0, no more) too: TCP doesn't send one. */
+	if (first_frag)
+		return parse_tcp_frag(data, data_end, p);
 	return IPPROTO_TCP;
 }
 
@@ -217,14 +266,16 @@ static __always_inline int parse_pkt(void *data, void *data_end,
 	else if (ret == ETH_P_IPV6)
 		ret = parse_ipv6(data, data_end, pkt_len, p);
 	else if (ret == ETH_P_8021Q || ret == ETH_P_8021AD)
-		return PARSE_UNSUPPORTED;	/* more than MAX_VLAN_TAGS */
+		return PARSE_VLAN_DEEP;		/* more than MAX_VLAN_TAGS */
 	else
 		return ret < 0 ? ret : PARSE_NOT_TCP;
 	if (ret == IPPROTO_TCP)
 		return parse_tcp(data, data_end, p);
-	/* IPsec's authentication header, not walked: TCP may follow. */
+	/* IPsec's authentication header, not walked: TCP may follow, but
+	 * the kernel checks the header against its SA before TCP sees it.
+	 */
 	if (ret == IPPROTO_AH)
-		return PARSE_UNSUPPORTED;
+		return PARSE_AH;
 	return ret < 0 ? ret : PARSE_NOT_TCP;
 }
 
@@ -234,11 +285,14 @@ struct opt_walk {
 	__u32 optlen;
 	__u32 off;
 	int err;
+	int strict;		/* a malformed option is an error, else ignored */
 	struct tcp_opts *o;
 };
 
 /* One option per call. The offset is masked so the verifier sees a packet
- * pointer within 63 bytes of the options' start.
+ * pointer within 63 bytes of the options' start. Not strict, it reads as
+ * Linux's tcp_parse_options does: a known option of the wrong length is
+ * skipped, and a length below 2 or past the header ends the walk.
  */
 static int tcp_opt_step(__u32 index, struct opt_walk *w)
 {
@@ -266,23 +320,23 @@ static int tcp_opt_step(__u32 index, struct opt_walk *w)
 	switch (c[0]) {
 	case TCPOPT_MSS:
 		if (len != 4 || (void *)(c + 4) > w->data_end)
-			goto bad;
+			goto bad_len;
 		o->mss = (c[2] << 8) | c[3];
 		break;
 	case TCPOPT_WINDOW:
 		if (len != 3 || (void *)(c + 3) > w->data_end)
-			goto bad;
+			goto bad_len;
 		o->wscale = c[2];
 		o->has_wscale = 1;
 		break;
 	case TCPOPT_SACK_PERM:
 		if (len != 2)
-			goto bad;
+			goto bad_len;
 		o->sack_perm = 1;
 		break;
 	case TCPOPT_TIMESTAMP:
 		if (len != 10 || (void *)(c + 10) > w->data_end)
-			goto bad;
+			goto bad_len;
 		o->tsval = ((__u32)c[2] << 24) | ((__u32)c[3] << 16) |
 			   ((__u32)c[4] << 8) | c[5];
 		o->tsecr = ((__u32)c[6] << 24) | ((__u32)c[7] << 16) |
@@ -292,8 +346,13 @@ static int tcp_opt_step(__u32 index, struct opt_walk *w)
 	}
 	w->off = off + len;
 	return 0;
+bad_len:
+	if (!w->strict) {
+		w->off = off + len;
+		return 0;
+	}
 bad:
-	w->err = 1;
+	w->err = w->strict;
 	return 1;
 }
 
@@ -325,22 +384,42 @@ static __always_inline int parse_tcp_opts_linux(void *data, void *data_end,
 	return 1;
 }
 
-/* TCP options, at most 40 bytes. Returns 0, or -1 for a malformed option.
- * bpf_loop: an open-coded loop multiplies the verifier's states per byte.
- */
-static __always_inline int parse_tcp_opts(void *data, void *data_end,
-					  const struct pkt *p,
-					  struct tcp_opts *o)
+static __always_inline int tcp_opts_walk(void *data, void *data_end,
+					 const struct pkt *p,
+					 struct tcp_opts *o, int strict)
 {
 	struct opt_walk w = {
 		.opt = data + p->l2_len + p->l3_len + sizeof(struct tcphdr),
 		.data_end = data_end,
 		.optlen = p->doff - sizeof(struct tcphdr),
+		.strict = strict,
 		.o = o,
 	};
 
 	bpf_loop(TCP_MAX_OPTLEN, tcp_opt_step, &w, 0);
 	return w.err ? -1 : 0;
+}
+
+/* A SYN's options, at most 40 bytes: 0, or -1 for a malformed option (the
+ * SYN is dropped: no conforming stack sends one, and a flood's variants
+ * shouldn't cost a SYN-ACK). bpf_loop: an open-coded loop multiplies the
+ * verifier's states per byte.
+ */
+static __always_inline int parse_tcp_opts_strict(void *data, void *data_end,
+						 const struct pkt *p,
+						 struct tcp_opts *o)
+{
+	return tcp_opts_walk(data, data_end, p, o, 1);
+}
+
+/* Any other segment's options, as leniently as Linux reads them: what could
+ * be read is in *o. Always 0.
+ */
+static __always_inline int parse_tcp_opts(void *data, void *data_end,
+					  const struct pkt *p,
+					  struct tcp_opts *o)
+{
+	return tcp_opts_walk(data, data_end, p, o, 0);
 }
 
 #endif /* SYNFIN_PARSE_H */

@@ -28,7 +28,8 @@ int tc_synfin_egress(struct __sk_buff *skb)
 	if (skb->ingress_ifindex)
 		return TC_ACT_UNSPEC;
 	ret = skb_parse(skb, &p);
-	if (ret == PARSE_NOT_TCP || ret == PARSE_FRAG)
+	if (ret == PARSE_NOT_TCP || ret == PARSE_FRAG ||
+	    ret == PARSE_FRAG_FIRST || ret == PARSE_FRAG_TINY)
 		return TC_ACT_UNSPEC;
 	if (ret != PARSE_OK)
 		goto unread;

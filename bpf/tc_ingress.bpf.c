@@ -130,7 +130,7 @@ int tc_synfin_guard(struct __sk_buff *skb)
 	struct pkt p = {};
 	int v;
 
-	v = guard_parsed(skb_parse_rx(skb, &p));
+	v = guard_parsed(skb_parse_rx(skb, &p), &p);
 	/* Keep clang from folding skb + offset: the verifier rejects it. */
 	barrier_var(skb);
 	if (v < 0)

@@ -84,7 +84,7 @@ int xdp_synfin(struct xdp_md *ctx)
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 
-	v = guard_parsed(parse_pkt(data, data_end, data_end - data, &p));
+	v = guard_parsed(parse_pkt(data, data_end, data_end - data, &p), &p);
 	if (v < 0)
 		/* The stack takes one tag out of the frame before TC. */
 		v = guard_decide(ctx, data, data_end, &p, 1, &cfg, &out);

@@ -46,10 +46,21 @@
 	X(MALFORMED_L2, "malformed_l2", "truncated Ethernet/VLAN, dropped")    \
 	X(MALFORMED_IP, "malformed_ip", "bad or truncated IP header, dropped") \
 	X(MALFORMED_TCP, "malformed_tcp",                                      \
-	  "bad or truncated TCP header or options, dropped")                   \
-	X(FRAG_PASSED, "frag_passed", "IP fragments, passed to the kernel")    \
+	  "bad or truncated TCP header, or a SYN's malformed options, dropped") \
+	X(FRAG_PASSED, "frag_passed",                                          \
+	  "TCP fragments but SYNs to protected ports, passed to the kernel")   \
+	X(FRAG_SYN_DROPPED, "frag_syn_dropped",                                \
+	  "first fragments of SYNs to protected ports, dropped")               \
+	X(FRAG_TINY_DROPPED, "frag_tiny_dropped",                              \
+	  "first TCP fragments without the whole TCP header, dropped")         \
+	X(VLAN_DEEP_DROPPED, "vlan_deep_dropped",                              \
+	  "frames with a third VLAN tag, dropped unread")                      \
+	X(EXT_DEEP_DROPPED, "ext_deep_dropped",                                \
+	  "IPv6 frames with a fifth extension header, dropped unread")         \
+	X(AH_PASSED, "ah_passed",                                              \
+	  "IPsec AH frames, passed unread: the kernel checks them first")      \
 	X(UNPARSED_PASSED, "unparsed_passed",                                  \
-	  "frames passed unread: a third VLAN tag, a fifth IPv6 extension header") \
+	  "frames TC passed unread: headers it couldn't pull or parse (egress, hand-off)") \
 	X(CT_NEW_COOKIE, "ct_new_cookie",                                      \
 	  "connections tracked from a valid cookie ACK")                       \
 	X(CT_NEW_KERNEL, "ct_new_kernel",                                      \
