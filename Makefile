@@ -26,14 +26,20 @@ endif
 # Debian packages that building, testing and the demo need.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	    libcmocka-dev libjson-c-dev libinih-dev libmicrohttpd-dev bpftool iproute2 python3 tcpdump \
-	    procps iputils-ping util-linux python3-scapy curl systemd man-db groff-base ethtool
+	    procps iputils-ping util-linux python3-scapy curl systemd man-db groff-base ethtool \
+	    libclang-rt-14-dev
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -D_GNU_SOURCE -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -MMD -MP
 LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -I$(BUILD) -MMD -MP
-ASAN_FLAGS := -O1 -g -fsanitize=address -fno-omit-frame-pointer
+# AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer; UB
+# stops the program, so no report goes unnoticed.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	      -fno-omit-frame-pointer
+# The userspace programs built with ASAN_FLAGS, for the e2e runs.
+ASAN_PROGS := $(BUILD)/asan/synfind $(BUILD)/asan/synfinctl $(BUILD)/asan/synfin-flood
 
 .PHONY: all deps test test-unit test-bpf test-e2e demo bench profile clean man install uninstall
 
@@ -113,28 +119,39 @@ $(BUILD)/synfind: $(SYNFIND_MAIN) $(SYNFIND_A) $(COMMON_A)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-# synfind again with AddressSanitizer (and LeakSanitizer), for one e2e run.
+# synfind again with the sanitizers, for one e2e run.
 $(BUILD)/asan/synfind: $(patsubst %.c,$(BUILD)/asan/%.o,$(SYNFIND_SRCS)) \
 		       $(BUILD)/asan/daemon/lib/libcommon.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ $(LDLIBS) -o $@
 
 # --- daemon/synfinctl/: the CLI; no BPF.
-$(BUILD)/daemon/synfinctl/%.o: INC := -Idaemon/lib
+$(BUILD)/daemon/synfinctl/%.o $(BUILD)/asan/daemon/synfinctl/%.o: INC := -Idaemon/lib
 
 $(BUILD)/synfinctl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/synfinctl/*.c)) $(COMMON_A)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -ljson-c -o $@
 
+$(BUILD)/asan/synfinctl: $(patsubst %.c,$(BUILD)/asan/%.o,$(wildcard daemon/synfinctl/*.c)) \
+			 $(BUILD)/asan/daemon/lib/libcommon.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -ljson-c -o $@
+
 # --- daemon/flood/: synfin-flood, the packet generator.
 FLOOD_SRCS := $(wildcard daemon/flood/*.c)
 
-$(BUILD)/daemon/flood/%.o: INC := -Idaemon/flood -Idaemon/lib
+$(BUILD)/daemon/flood/%.o $(BUILD)/asan/daemon/flood/%.o: INC := -Idaemon/flood -Idaemon/lib
 $(call skel_users,flood.skel.h,$(FLOOD_SRCS)): $(FLOOD_SKEL)
+$(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(call skel_users,flood.skel.h,$(FLOOD_SRCS))): $(FLOOD_SKEL)
 
 $(BUILD)/synfin-flood: $(patsubst %.c,$(BUILD)/%.o,$(FLOOD_SRCS)) $(COMMON_A)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lpthread -o $@
+
+$(BUILD)/asan/synfin-flood: $(patsubst %.c,$(BUILD)/asan/%.o,$(FLOOD_SRCS)) \
+			    $(BUILD)/asan/daemon/lib/libcommon.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ $(LDLIBS) -lpthread -o $@
 
 # --- tests/progs/: BPF aids of the testbed and the benchmark.
 TEST_PROGS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(wildcard tests/progs/*.bpf.c))
@@ -167,6 +184,40 @@ $(BPF_TESTS): $(BUILD)/tests/bpf/%: $(BUILD)/tests/bpf/%.o $(TEST_LIBS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
+# --- tests/fuzz/parsers/: a libFuzzer target per parser (config file, port
+# specs, listen address, numbers, control requests, synfinctl), built by
+# make fuzz, not all. The parsers are built again, instrumented, into
+# $(BUILD)/fuzz; synfinctl's main is renamed for its target to call.
+FUZZ_CC        := clang
+FUZZ_SAN       := address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
+PARSER_FUZZERS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/fuzz/parsers/fuzz_*.c))
+FUZZ_COMMON_A  := $(BUILD)/fuzz/daemon/lib/libcommon.a
+FUZZ_PARSERS_A := $(BUILD)/fuzz/libparsers.a
+# The name make fuzz uses.
+FUZZ_PARSERS   := $(PARSER_FUZZERS)
+
+$(BUILD)/fuzz/%.o: %.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(CFLAGS) $(FUZZ_CFLAGS) $(INC) -c $< -o $@
+
+$(BUILD)/fuzz/daemon/lib/%.o: INC := -Idaemon/lib
+$(BUILD)/fuzz/daemon/synfind/%.o: INC := -Idaemon/synfind -Idaemon/lib
+$(BUILD)/fuzz/daemon/synfinctl/%.o: INC := -Idaemon/lib -Dmain=synfinctl_main
+$(BUILD)/fuzz/tests/fuzz/%.o: INC := -Idaemon/synfind -Idaemon/lib
+
+$(FUZZ_COMMON_A): $(patsubst %.c,$(BUILD)/fuzz/%.o,$(COMMON_SRCS))
+$(FUZZ_PARSERS_A): $(patsubst %.c,$(BUILD)/fuzz/%.o,daemon/synfind/config.c \
+		    daemon/synfind/listen_addr.c daemon/synfind/control_req.c \
+		    $(wildcard daemon/synfinctl/*.c))
+
+$(PARSER_FUZZERS): $(BUILD)/tests/fuzz/parsers/%: $(BUILD)/fuzz/tests/fuzz/parsers/%.o \
+		   $(FUZZ_PARSERS_A) $(FUZZ_COMMON_A)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(LDLIBS) -o $@
+
 # --- tests/bench/: the benchmark's tools.
 BENCH_TOOLS := $(BUILD)/benchctl $(BUILD)/prog_bench $(BUILD)/jit_lines $(BUILD)/sweep_bench
 
@@ -175,6 +226,24 @@ $(call skel_users,synfin.skel.h,$(wildcard tests/bench/*.c)): $(SKEL)
 $(BENCH_TOOLS): $(BUILD)/%: $(BUILD)/tests/bench/%.o $(TEST_LIBS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# --- tests/fuzz/: the fuzzer of the loaded programs (BPF_PROG_TEST_RUN),
+# and its forged-ACK count. tests/fuzz/parsers/ has a block of its own.
+FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
+FUZZ_BPF  := $(BUILD)/tests/fuzz/fuzz_bpf
+
+$(call skel_users,synfin.skel.h,$(FUZZ_SRCS)): $(SKEL)
+
+$(FUZZ_BPF): $(patsubst %.c,$(BUILD)/%.o,$(FUZZ_SRCS)) $(TEST_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+.PHONY: fuzz
+# FUZZ_FRAMES frames a program (default 1,000,000), FUZZ_SECONDS to bound
+# it, FUZZ_SEED to repeat a run; then every libFuzzer parser fuzzer.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BPF) $(FUZZ_PARSERS)
+	$(Q)tests/fuzz/run.sh $(BUILD)
 
 # --- manual pages, written by the programs from their own tables.
 MANPAGES := $(BUILD)/man/synfind.8 $(BUILD)/man/synfin.conf.5 \
@@ -239,7 +308,7 @@ deps:
 	fi
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all man $(UNIT_TESTS) $(BPF_TESTS) $(BUILD)/asan/synfind
+	$(Q)$(MAKE) --no-print-directory all man $(UNIT_TESTS) $(BPF_TESTS) $(ASAN_PROGS) $(FUZZ_BPF)
 	$(Q)tests/run.sh $(BUILD)
 
 test-unit: $(UNIT_TESTS)
@@ -248,7 +317,7 @@ test-unit: $(UNIT_TESTS)
 test-bpf: $(BPF_TESTS)
 	$(Q)tests/run.sh $(BUILD) bpf
 
-test-e2e: all $(BUILD)/asan/synfind
+test-e2e: all $(ASAN_PROGS)
 	$(Q)tests/run.sh $(BUILD) e2e
 
 bench: deps
@@ -263,6 +332,15 @@ profile: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/testbed.sh demo $(BUILD)
+
+# --- tests/soak/: SOAK_MINUTES (30) of a mixed flood, a real client,
+# synfinctl, SIGHUPs and --keep restarts at once; checks and a markdown
+# summary ($(BUILD)/soak.md). Not part of make test.
+.PHONY: soak
+SOAK_MINUTES ?= 30
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)SOAK_MINUTES=$(SOAK_MINUTES) tests/soak/soak.sh $(BUILD)
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -196,8 +196,11 @@ static __always_inline int guard_segment(void *ctx, void *data, void *data_end,
 			m->flags |= SYNFIN_META_AGAIN;
 			return guard_handoff(out, SYNFIN_C_ACK_COOKIE_AGAIN);
 		}
-		/* Late segments after the local socket closed: absorbed. */
-		if (local_gone)
+		/* Late segments after the local socket closed: absorbed. Not a
+		 * RST: the ACK that closed the local side in the table may have
+		 * been lost after synfin, and the RST ends its LAST-ACK.
+		 */
+		if (local_gone && !(fl & TCP_FLAG_RST))
 			return GUARD_DROP;
 		count(SYNFIN_C_EST_PASSED);
 		return GUARD_PASS;

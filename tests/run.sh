@@ -3,11 +3,11 @@
 # Runs synfin's tests: lint (the tree's shape), unit (cmocka), bpf
 # (BPF_PROG_TEST_RUN) and e2e (namespaces). Each test has a time limit; a
 # skip is reported, not passed.
-# Usage: tests/run.sh BUILD [lint|unit|bpf|e2e]...
+# Usage: tests/run.sh BUILD [lint|unit|bpf|fuzz|e2e]...
 set -u
 BUILD=${1:?usage: tests/run.sh BUILD [suite...]}
 shift
-suites=${*:-lint unit bpf e2e}
+suites=${*:-lint unit bpf fuzz e2e}
 export BUILD
 pass=0 failn=0 skipn=0 failed=()
 # e2e tests run in XDP mode and again in TC mode (tests/e2e/lib.sh, SF_MODE).
@@ -37,29 +37,60 @@ for s in $suites; do
 			[ -x "$t" ] || continue
 			run_one "$s/$(basename "$t")" 300 "$t"
 		done ;;
+	fuzz)
+		# A short, fixed run of make fuzz's BPF fuzzer (its corpus, then
+		# each phase's frames for at most 5 s) and a million forged ACKs
+		# through XDP.
+		run_one "fuzz/fuzz_bpf" 300 "$BUILD/tests/fuzz/fuzz_bpf" --seed 1 \
+			--frames 30000 --stateful 10000 --seconds 5 \
+			--corpus tests/fuzz/corpus --forged-acks 1000000 ;;
 	e2e)
+		# run_sanitized NAME SCRIPT VAR=BIN...: an e2e test with the
+		# sanitizer builds (make's ASAN_PROGS: ASan, LSan, UBSan) in
+		# VARs; any report, a leak included, fails it. The directory
+		# is open to all: test_flood runs synfin-flood as nobody too.
+		run_sanitized() {
+			local name=$1 script=$2 dir
+			shift 2
+			dir=$(mktemp -d /tmp/synfin-asan.XXXXXX) && chmod 1777 "$dir"
+			run_one "$name" 600 env SF_MODE=xdp \
+				ASAN_OPTIONS="log_path=$dir/asan:detect_leaks=1" \
+				UBSAN_OPTIONS="log_path=$dir/ubsan:print_stacktrace=1:halt_on_error=1" \
+				"$@" bash "$script"
+			if ls "$dir"/asan.* "$dir"/ubsan.* >/dev/null 2>&1; then
+				echo "--- FAIL $name: reports in $dir:"
+				head -40 "$dir"/asan.* "$dir"/ubsan.* 2>/dev/null
+				failn=$((failn + 1)); failed+=("$name (sanitizer reports)")
+			else
+				rm -rf "$dir"
+			fi
+		}
+		san=$BUILD/asan
 		for t in tests/e2e/test_*.sh; do
 			[ -f "$t" ] || continue
 			n=$(basename "$t" .sh)
+			# The command-line tests' one run is with the sanitizer
+			# builds: synfind's parsers in test_cli, synfin-flood's
+			# in test_flood.
+			if [ $n = test_cli ] && [ -x "$san/synfind" ]; then
+				run_sanitized "e2e/$n (sanitizers)" "$t" SYNFIND_BIN="$san/synfind"
+				continue
+			fi
+			if [ $n = test_flood ] && [ -x "$san/synfin-flood" ]; then
+				run_sanitized "e2e/$n (sanitizers)" "$t" FLOOD_BIN="$san/synfin-flood"
+				continue
+			fi
 			run_one "e2e/$n" 600 env SF_MODE=xdp bash "$t"
 			# The guard's own paths once more in TC mode: the same bodies.
 			case " $BOTH_MODES " in
 			*" $n "*) run_one "e2e/$n [tc]" 600 env SF_MODE=tc bash "$t" ;;
 			esac
 		done
-		# The daemon's own test once more, with synfind built with
-		# AddressSanitizer: any report (a leak included) fails it.
-		if [ -x "$BUILD/asan/synfind" ]; then
-			asan_dir=$(mktemp -d /tmp/synfin-asan.XXXXXX)
-			run_one "e2e/test_daemon (ASan)" 600 env SYNFIND_BIN="$BUILD/asan/synfind" \
-				ASAN_OPTIONS="log_path=$asan_dir/asan:detect_leaks=1" bash tests/e2e/test_daemon.sh
-			if ls "$asan_dir"/asan.* >/dev/null 2>&1; then
-				echo "--- FAIL e2e/test_daemon (ASan): reports in $asan_dir:"
-				head -40 "$asan_dir"/asan.*
-				failn=$((failn + 1)); failed+=("e2e/test_daemon (ASan reports)")
-			else
-				rm -rf "$asan_dir"
-			fi
+		# The daemon's own test once more, with synfind and synfinctl
+		# built with the sanitizers.
+		if [ -x "$san/synfind" ] && [ -x "$san/synfinctl" ]; then
+			run_sanitized "e2e/test_daemon (sanitizers)" tests/e2e/test_daemon.sh \
+				SYNFIND_BIN="$san/synfind" SYNFINCTL_BIN="$san/synfinctl"
 		fi ;;
 	*) echo "unknown suite '$s'" >&2; exit 2 ;;
 	esac

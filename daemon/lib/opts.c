@@ -72,10 +72,21 @@ void opts_usage(FILE *f, const struct opt *o, size_t n)
 
 void opts_error(int c, char **argv, const char *help_hint)
 {
+	const char *word = argv[optind - 1];
+	char letter[3] = "-?";
+
+	/* An unknown letter inside "-xj": getopt_long hasn't moved past the
+	 * word yet, so argv[optind - 1] is the one before it.
+	 */
+	if (c == '?' && optopt > 0 && optopt < 128 && isprint(optopt) &&
+	    strncmp(word, "--", 2)) {
+		letter[1] = optopt;
+		word = letter;
+	}
 	if (c == ':')
-		pr_err("Option '%s' needs a value (see %s)", argv[optind - 1], help_hint);
+		pr_err("Option '%s' needs a value (see %s)", word, help_hint);
 	else
-		pr_err("Unknown option '%s' (see %s)", argv[optind - 1], help_hint);
+		pr_err("Unknown option '%s' (see %s)", word, help_hint);
 }
 
 int parse_u64(const char *s, __u64 lo, __u64 hi, __u64 *out)

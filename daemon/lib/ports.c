@@ -44,12 +44,23 @@ static int parse_port(const char *s, const char **end, unsigned int *port)
 	return 0;
 }
 
+/* The spec as an error message shows it: one line, whatever it holds. */
+static void spec_shown(const char *spec, char *shown, size_t len)
+{
+	char *c;
+
+	snprintf(shown, len, "%s", spec);
+	for (c = shown; *c; c++)
+		if (iscntrl((unsigned char)*c))
+			*c = '?';
+}
+
 int ports_parse(const char *spec, struct synfin_ports *ports, char *err,
 		size_t errlen)
 {
 	const char *s = spec, *e;
 	unsigned int lo, hi, p;
-	char shown[256], *c;
+	char shown[256];
 	size_t at;
 
 	memset(ports, 0, sizeof(*ports));
@@ -72,9 +83,10 @@ int ports_parse(const char *spec, struct synfin_ports *ports, char *err,
 		}
 		for (p = lo; p <= hi; p++) {
 			if (ports_test(ports, p)) {
+				spec_shown(spec, shown, sizeof(shown));
 				snprintf(err, errlen,
 					 "port %u is listed twice in '%s'", p,
-					 spec);
+					 shown);
 				return -1;
 			}
 			port_set(ports, p);
@@ -86,11 +98,7 @@ int ports_parse(const char *spec, struct synfin_ports *ports, char *err,
 		s = e + 1;
 	}
 bad:
-	/* One line, whatever the spec holds. */
-	snprintf(shown, sizeof(shown), "%s", spec);
-	for (c = shown; *c; c++)
-		if (iscntrl((unsigned char)*c))
-			*c = '?';
+	spec_shown(spec, shown, sizeof(shown));
 	at = (size_t)(s - spec) < strlen(shown) ? (size_t)(s - spec) : strlen(shown);
 	snprintf(err, errlen,
 		 "bad port list '%s' at '%s' (want e.g. 80,443,8000-8100; ports 1-65535)",

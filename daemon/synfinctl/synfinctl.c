@@ -23,30 +23,30 @@
 
 static const char *sock_path = SYNFIN_DEFAULT_SOCKET;
 
-/* Sends req, returns the reply (NULL after an error line). */
-static json_object *request(json_object *req)
+/* Sends one request line to synfind, returns its reply's text (malloc'd;
+ * NULL after an error line). Weak: the fuzz target answers in its place.
+ */
+__attribute__((weak)) char *synfinctl_exchange(const char *path, const char *line)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	size_t len = 0, cap = 1 << 16;
 	char *buf = NULL;
-	json_object *reply;
 	ssize_t n;
 	int fd;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
-			pr_err("synfind is not running (no socket at %s)", sock_path);
+			pr_err("synfind is not running (no socket at %s)", path);
 		else
-			pr_err("Couldn't connect to %s: %s", sock_path, strerror(errno));
+			pr_err("Couldn't connect to %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;
 	}
 	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
-		pr_err("Couldn't send to %s: %s", sock_path, strerror(errno));
+		pr_err("Couldn't send to %s: %s", path, strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -71,6 +71,19 @@ static json_object *request(json_object *req)
 		return NULL;
 	}
 	buf[len] = '\0';
+	return buf;
+}
+
+/* Sends req, returns the reply (NULL after an error line). */
+static json_object *request(json_object *req)
+{
+	const char *line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	json_object *reply;
+	char *buf;
+
+	buf = synfinctl_exchange(sock_path, line);
+	if (!buf)
+		return NULL;
 	reply = json_tokener_parse(buf);
 	free(buf);
 	if (!reply) {
@@ -151,6 +164,16 @@ static int getb(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
+/* o's member key when it has type t, else NULL: a reply that lacks it, or
+ * holds something else, prints as empty instead of tripping json-c.
+ */
+static json_object *get_typed(json_object *o, const char *key, json_type t)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, t) ? v : NULL;
+}
+
 static const char *gets_(json_object *o, const char *key)
 {
 	json_object *v;
@@ -182,7 +205,7 @@ static int cmd_status(int argc, char **argv)
 	       geti(r, "uptime_ms") / 1000, geti(r, "xdp_prog_id"),
 	       geti(r, "tc_ingress_prog_id"), geti(r, "tc_egress_prog_id"),
 	       geti(r, "tc_guard_prog_id"));
-	json_object_object_get_ex(r, "interfaces", &ifs);
+	ifs = get_typed(r, "interfaces", json_type_array);
 	for (i = 0; ifs && i < json_object_array_length(ifs); i++) {
 		json_object *a = json_object_array_get_idx(ifs, i);
 
@@ -245,9 +268,11 @@ static int cmd_stats(int argc, char **argv)
 		ret = call_or_print(req_new(CONTROL_CMD_STATS), &r);
 		if (ret || !r)
 			return ret;
-		json_object_object_get_ex(r, "counters", &c);
-		json_object_object_foreach(c, k, v)
-			printf("%-22s %llu\n", k, (unsigned long long)json_object_get_int64(v));
+		c = get_typed(r, "counters", json_type_object);
+		if (c) {
+			json_object_object_foreach(c, k, v)
+				printf("%-22s %llu\n", k, (unsigned long long)json_object_get_int64(v));
+		}
 		json_object_put(r);
 		return 0;
 	}
@@ -266,12 +291,14 @@ static int cmd_stats(int argc, char **argv)
 		if (prev) {
 			json_object *out = json_object_new_object(), *rates = json_object_new_object();
 
-			json_object_object_get_ex(r, "summary", &c);
-			json_object_object_get_ex(prev, "summary", &pc);
-			json_object_object_foreach(c, k, v) {
-				double rate = (double)(json_object_get_int64(v) - geti(pc, k)) / interval;
+			c = get_typed(r, "summary", json_type_object);
+			pc = get_typed(prev, "summary", json_type_object);
+			if (c) {
+				json_object_object_foreach(c, k, v) {
+					double rate = (double)(json_object_get_int64(v) - geti(pc, k)) / interval;
 
-				json_object_object_add(rates, k, json_object_new_double(rate));
+					json_object_object_add(rates, k, json_object_new_double(rate));
+				}
 			}
 			if (log_json) {
 				json_object *cc;
@@ -336,7 +363,7 @@ static int cmd_conns(int argc, char **argv)
 	ret = call_or_print(req, &r);
 	if (ret || !r)
 		return ret;
-	json_object_object_get_ex(r, "conns", &arr);
+	arr = get_typed(r, "conns", json_type_array);
 	printf("%-12s %-44s %-44s %-12s %-12s %-7s %s\n", "STATE", "REMOTE", "LOCAL",
 	       "REMOTE-SIDE", "LOCAL-SIDE", "ORIGIN", "IDLE");
 	for (i = 0; arr && i < json_object_array_length(arr); i++) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* synfin.conf: INI through libinih, one table of keys with their checks. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -402,28 +403,44 @@ static int config_line(void *user, const char *section, const char *name,
 	return 1;
 }
 
-int config_load(const char *path, struct config *c, char *err, size_t errlen)
+/* ini_parse's or ini_parse_string's answer, as "name:line: message". */
+static int config_parsed(int line, const char *name, const struct load_ctx *lc,
+			 char *err, size_t errlen)
 {
-	static struct load_ctx lc;
-	int line;
-
-	memset(&lc, 0, sizeof(lc));
-	lc.c = c;
-	line = ini_parse(path, config_line, &lc);
 	if (line == -1) {
-		snprintf(err, errlen, "%s: can't open: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: can't open: %s", name, strerror(errno));
 		return -1;
 	}
 	if (line == -2) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
 	if (line > 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, line,
-			 lc.failed ? lc.msg : "syntax error (want key = value or [section])");
+		snprintf(err, errlen, "%s:%d: %s", name, line,
+			 lc->failed ? lc->msg : "syntax error (want key = value or [section])");
 		return -1;
 	}
 	return 0;
+}
+
+int config_load(const char *path, struct config *c, char *err, size_t errlen)
+{
+	static struct load_ctx lc;
+
+	memset(&lc, 0, sizeof(lc));
+	lc.c = c;
+	return config_parsed(ini_parse(path, config_line, &lc), path, &lc, err, errlen);
+}
+
+int config_load_string(const char *text, const char *name, struct config *c,
+		       char *err, size_t errlen)
+{
+	static struct load_ctx lc;
+
+	memset(&lc, 0, sizeof(lc));
+	lc.c = c;
+	return config_parsed(ini_parse_string(text, config_line, &lc), name, &lc,
+			     err, errlen);
 }
 
 int config_override_add(struct config_source *src, const char *section,
@@ -455,7 +472,7 @@ int config_override_add(struct config_source *src, const char *section,
 int config_build(const struct config_source *src, struct config *c, char *err,
 		 size_t errlen)
 {
-	char msg[256];
+	char msg[256], *p;
 	int i;
 
 	config_defaults(c);
@@ -464,6 +481,10 @@ int config_build(const struct config_source *src, struct config *c, char *err,
 	for (i = 0; i < src->nov; i++) {
 		if (config_set(c, src->ov[i].section, src->ov[i].key, src->ov[i].value,
 			       msg, sizeof(msg))) {
+			/* One line, whatever the flag's value holds. */
+			for (p = msg; *p; p++)
+				if (iscntrl((unsigned char)*p))
+					*p = '?';
 			snprintf(err, errlen, "command line: %s", msg);
 			return -1;
 		}

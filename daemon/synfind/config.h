@@ -56,6 +56,9 @@ void config_defaults(struct config *c);
  * errors.
  */
 int config_load(const char *path, struct config *c, char *err, size_t errlen);
+/* The same from the file's text; name stands for the file in err. */
+int config_load_string(const char *text, const char *name, struct config *c,
+		       char *err, size_t errlen);
 /* A "key = value" as the file would have it; the same checks. For
  * command-line flags that override the file.
  */

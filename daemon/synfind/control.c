@@ -25,13 +25,12 @@
 #include "clock.h"
 #include "daemon.h"
 #include "synfin.skel.h"
+#include "control_req.h"
 #include "control.h"
 
 /* The whole request, and the whole reply: the daemon's loop waits. */
 #define CONTROL_TIMEOUT_MS 1000
 #define CONTROL_REPLY_TIMEOUT_MS 2000
-#define CONNS_DEFAULT_LIMIT 1000
-#define CONNS_MAX_LIMIT 100000
 
 int control_open(const char *path)
 {
@@ -179,8 +178,7 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 }
 
 struct conns_ctx {
-	int want;		/* a state, or -1 */
-	long port, limit;	/* local port, or 0 */
+	struct conns_args a;
 	__u64 now, total;
 	json_object *arr;
 };
@@ -190,38 +188,24 @@ static int conns_one(const struct synfin_ct_key *k,
 {
 	struct conns_ctx *c = arg;
 
-	if ((c->want >= 0 && e->state != c->want) ||
-	    (c->port && ntohs(k->lport) != c->port))
+	if ((c->a.want >= 0 && e->state != c->a.want) ||
+	    (c->a.port && ntohs(k->lport) != c->a.port))
 		return 0;
 	c->total++;
-	if ((long)json_object_array_length(c->arr) < c->limit)
+	if ((long)json_object_array_length(c->arr) < c->a.limit)
 		json_object_array_add(c->arr, ct_entry_json(k, e, c->now));
 	return 0;
 }
 
 static json_object *cmd_conns(struct daemon *d, json_object *req)
 {
-	struct conns_ctx c = { .want = -1, .limit = CONNS_DEFAULT_LIMIT,
-			       .now = monotonic_ns() };
-	json_object *o, *v;
+	struct conns_ctx c = { .now = monotonic_ns() };
+	char msg[512];	/* as error_reply's */
+	json_object *o;
 	int err;
 
-	if (json_object_object_get_ex(req, "state", &v)) {
-		c.want = tcp_state_parse(json_object_get_string(v));
-		if (c.want < 0)
-			return error_reply("Unknown TCP state '%s'",
-					   json_object_get_string(v));
-	}
-	if (json_object_object_get_ex(req, "limit", &v))
-		c.limit = json_object_get_int64(v);
-	if (json_object_object_get_ex(req, "port", &v)) {
-		c.port = json_object_get_int64(v);
-		if (c.port < 1 || c.port > 65535)
-			return error_reply("Bad port %ld: want 1 to 65535", c.port);
-	}
-	if (c.limit <= 0 || c.limit > CONNS_MAX_LIMIT)
-		return error_reply("Bad limit %ld: want 1 to %d", c.limit, CONNS_MAX_LIMIT);
-
+	if (control_conns_args(req, &c.a, msg, sizeof(msg)))
+		return error_reply("%s", msg);
 	c.arr = json_object_new_array();
 	err = ct_walk(bpf_map__fd(d->skel->maps.conntrack), conns_one, &c);
 	if (err) {
@@ -236,34 +220,15 @@ static json_object *cmd_conns(struct daemon *d, json_object *req)
 
 static json_object *cmd_ports(struct daemon *d, json_object *req)
 {
-	struct synfin_ports p = d->ports, delta;
-	const char *op = "list", *spec = NULL;
-	json_object *o, *v;
-	char err[256], buf[1024];
-	unsigned int i;
+	struct synfin_ports p = d->ports;
+	char err[512], buf[1024];
+	json_object *o;
+	int r;
 
-	if (json_object_object_get_ex(req, "op", &v))
-		op = json_object_get_string(v);
-	if (json_object_object_get_ex(req, "spec", &v))
-		spec = json_object_get_string(v);
-	if (strcmp(op, "show") && strcmp(op, "list")) {
-		if (!spec)
-			return error_reply("ports %s needs a port list", op);
-		if (ports_parse(spec, &delta, err, sizeof(err)))
-			return error_reply("%s", err);
-		if (!strcmp(op, "set")) {
-			p = delta;
-		} else if (!strcmp(op, "add")) {
-			for (i = 0; i < 65536 / 64; i++)
-				p.bits[i] |= delta.bits[i];
-		} else if (!strcmp(op, "del")) {
-			for (i = 0; i < 65536 / 64; i++)
-				p.bits[i] &= ~delta.bits[i];
-		} else {
-			return error_reply("Unknown ports operation '%s' (list, set, add, del)", op);
-		}
-		if (!ports_count(&p))
-			return error_reply("Refusing to protect no port at all");
+	r = control_ports_args(req, &p, err, sizeof(err));
+	if (r < 0)
+		return error_reply("%s", err);
+	if (r) {
 		if (synfin_set_ports(d->skel, &p))
 			return error_reply("Couldn't update the ports map");
 		d->ports = p;
@@ -299,14 +264,12 @@ static int flush_one(const struct synfin_ct_key *k,
 static json_object *cmd_flush(struct daemon *d, json_object *req)
 {
 	struct flush_ctx c = { .fd = bpf_map__fd(d->skel->maps.conntrack) };
-	json_object *o, *v;
+	char msg[512];	/* as error_reply's */
+	json_object *o;
 	int err;
 
-	if (!json_object_object_get_ex(req, "state", &v))
-		return error_reply("flush needs a state, e.g. TIME-WAIT");
-	c.want = tcp_state_parse(json_object_get_string(v));
-	if (c.want < 0)
-		return error_reply("Unknown TCP state '%s'", json_object_get_string(v));
+	if (control_flush_args(req, &c.want, msg, sizeof(msg)))
+		return error_reply("%s", msg);
 	err = ct_walk(c.fd, flush_one, &c);
 	if (err)
 		return error_reply("Couldn't read the connection table: %s", strerror(-err));
@@ -343,21 +306,14 @@ static const struct {
 
 static json_object *dispatch(struct daemon *d, const char *line)
 {
-	json_object *req = json_tokener_parse(line), *v, *reply;
+	json_object *req, *reply;
 	const char *cmd;
+	char msg[512];	/* as error_reply's */
 	size_t i;
 
-	if (!req || !json_object_is_type(req, json_type_object)) {
-		if (req)
-			json_object_put(req);
-		return error_reply("Request is not a JSON object");
-	}
-	if (!json_object_object_get_ex(req, "cmd", &v) ||
-	    !json_object_is_type(v, json_type_string)) {
-		json_object_put(req);
-		return error_reply("Request has no \"cmd\"");
-	}
-	cmd = json_object_get_string(v);
+	req = control_req_parse(line, &cmd, msg, sizeof(msg));
+	if (!req)
+		return error_reply("%s", msg);
 	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
 		if (!strcmp(cmd, handlers[i].name)) {
 			reply = handlers[i].fn(d, req);

@@ -24,6 +24,18 @@ def fail(msg):
     print('FAIL: ' + msg, flush=True)
     sys.exit(1)
 
+def conn_entry(synfinctl, cport):
+    """synfin's table entry of the connection from client port cport, or
+    None; synfinctl is the command, with its -s, as a list."""
+    out = subprocess.run(synfinctl + ['-j', 'conns'], capture_output=True,
+                         text=True, timeout=10)
+    if out.returncode:
+        fail('synfinctl conns: ' + out.stdout + out.stderr)
+    for e in json.loads(out.stdout)['conns']:
+        if e['remote'].endswith(':%d' % cport):
+            return e
+    return None
+
 class Bed:
     def __init__(self, a):
         self.a = a
@@ -56,15 +68,7 @@ class Bed:
 
     def entry(self, c):
         """The table entry of the client's connection, or None."""
-        port = self.cport
-        out = subprocess.run(self.a.synfinctl + ['-j', 'conns'], capture_output=True,
-                             text=True, timeout=10)
-        if out.returncode:
-            fail('synfinctl conns: ' + out.stdout + out.stderr)
-        for e in json.loads(out.stdout)['conns']:
-            if e['remote'].endswith(':%d' % port):
-                return e
-        return None
+        return conn_entry(self.a.synfinctl, self.cport)
 
     def expect(self, c, step, conn, remote, local, closer=None, fin_remote=None,
                fin_local=None, wait=0.3):

@@ -1,18 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # synfind refuses bad invocations with one line and exit status 2, and
-# leaves nothing attached.
+# leaves nothing attached. run.sh runs it with the sanitizer build of
+# synfind (SYNFIND_BIN): its option and config parsers see every bad value.
 set -u
 source "$(dirname "$0")/lib.sh"
 
 # The README's table of flags is synfind's own: both come from the key table.
-want=$("$BUILD/synfind" --help-table) || fail "synfind --help-table"
+want=$("$SYNFIND_BIN" --help-table) || fail "synfind --help-table"
 have=$(sed -n '/^<!-- synfind --help-table -->$/,/^<!-- end -->$/p' "$HERE/../../README.md" | sed '1d;$d')
 [ -n "$have" ] || fail "README.md has no table of synfind's flags"
 [ "$want" = "$have" ] || fail "README's table of flags is not synfind --help-table's: $(diff <(echo "$have") <(echo "$want"))"
 # Every key of the table is a flag in --help.
-for k in $("$BUILD/synfind" --help-table | sed -n 's/.*`\[[a-z]*\] \([a-z_0-9]*\)`.*/\1/p'); do
-	"$BUILD/synfind" --help | grep -q "\] $k\b" || fail "--help doesn't name [..] $k"
+for k in $("$SYNFIND_BIN" --help-table | sed -n 's/.*`\[[a-z]*\] \([a-z_0-9]*\)`.*/\1/p'); do
+	"$SYNFIND_BIN" --help | grep -q "\] $k\b" || fail "--help doesn't name [..] $k"
 done
 info "ok: README's flags = synfind --help-table, every key in --help"
 
@@ -21,7 +22,7 @@ tb_up
 refuse() {	# expected-message-regex args...
 	local want=$1 out rc
 	shift
-	out=$(in_s "$BUILD/synfind" "$@" 2>&1 </dev/null)
+	out=$(in_s "$SYNFIND_BIN" "$@" 2>&1 </dev/null)
 	rc=$?
 	[ $rc -eq 2 ] || fail "synfind $*: exit $rc, want 2 ($out)"
 	[ "$(echo "$out" | wc -l)" -eq 1 ] || fail "synfind $*: not one line: $out"
@@ -61,7 +62,7 @@ in_s sysctl -qw net.ipv4.tcp_syncookies=1
 # Without privilege: drop every capability (setpriv from util-linux).
 if command -v setpriv >/dev/null; then
 	out=$(in_s setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		"$BUILD/synfind" --iface "$VS" --ports 80 2>&1 </dev/null)
+		"$SYNFIND_BIN" --iface "$VS" --ports 80 2>&1 </dev/null)
 	rc=$?
 	[ $rc -eq 2 ] || fail "unprivileged synfind: exit $rc, want 2 ($out)"
 	[ "$(echo "$out" | wc -l)" -eq 1 ] || fail "unprivileged synfind: not one line: $out"

@@ -160,7 +160,7 @@ synfind_start --config "$TB_TMP/synfin.conf" --keep --mode $keep_mode
 mkfifo "$TB_TMP/hold.in"
 in_c $PY -c '
 import socket, sys
-c = socket.create_connection((sys.argv[1], 80), timeout=5)
+c = socket.create_connection((sys.argv[1], 80), timeout=30)
 for line in sys.stdin:
     c.sendall(line.encode())
     if c.recv(100) != line.encode():
@@ -170,7 +170,7 @@ for line in sys.stdin:
 hold_pid=$!
 exec 8>"$TB_TMP/hold.in"
 echo one >&8
-for i in $(seq 50); do grep -q ok "$TB_TMP/hold.out" && break; sleep 0.1; done
+for i in $(seq 300); do grep -q ok "$TB_TMP/hold.out" && break; sleep 0.1; done
 syn0=$(ctl -j stats | jget counters.syn_seen)
 filter_id=$(bpftool -j map show pinned "$TB_PIN/maps/ct_filter" | jget id)
 synfind_stop
@@ -236,7 +236,7 @@ ctl status | grep -q "table filter      trusted, " || fail "status: $(ctl status
 # A second synfind with a pin directory of its own is refused too: the
 # interface is taken. Bounded: one that attaches runs until stopped.
 mkdir -p "$TB_BPFFS/other"
-out=$(timeout 10 ip netns exec "$NS_S" "$BUILD/synfind" --iface "$VS" --ports 80 \
+out=$(timeout 60 ip netns exec "$NS_S" "$BUILD/synfind" --iface "$VS" --ports 80 \
 	--socket "$TB_TMP/second.sock" --pin-dir "$TB_BPFFS/other" 2>&1); rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] ||
 	fail "a second synfind attached to $VS (exit $rc): $(echo "$out" | grep -v '^[a-z_0-9]* *[0-9]*$')"

@@ -10,7 +10,7 @@
 # frames intact while synfind rewrites the pages they are built in.
 set -u
 source "$(dirname "$0")/lib.sh"
-FLOOD=$BUILD/synfin-flood
+FLOOD=${FLOOD_BIN:-$BUILD/synfin-flood}	# run.sh sets the sanitizer build
 COUNT=2000
 PORT=8080
 SRC4=198.19.0.0/16		# off-link: the server's answers find no route
@@ -202,7 +202,9 @@ for threads in 1 2; do
 	# What it says it lost is what the interface dropped.
 	expect_eq "3 s flood, $threads threads: dropped" "$(summary dropped)" $((td1 - td0))
 	secs=$(summary seconds)
-	$PY -c "import sys; sys.exit(not 2.9 <= $secs < 5)" ||
+	# Upper bounds catch a deadline that doesn't hold, with room for a
+	# loaded machine: they are not a measure of speed.
+	$PY -c "import sys; sys.exit(not 2.9 <= $secs < 15)" ||
 		fail "3 s flood, $threads threads: stopped after $secs s"
 	info "live frames, $threads thread(s): $(summary avg_pps) frames/s sent for $secs s," \
 		"$(( (rx1 - rx0) / 3 )) frames/s received by $VS's stack, $(summary dropped) dropped by $VC"
@@ -220,10 +222,10 @@ flood_within() {
 }
 
 # A paced run lasts N / rate: its average is the rate.
-flood_within 0.45 1.5 "1000 frames at 2000/s" --count 1000 --rate 2000
+flood_within 0.45 10 "1000 frames at 2000/s" --count 1000 --rate 2000
 # A --rate the machine can't reach still ends at the deadline (it ran for
 # 133 s before paced calls were capped).
-flood_within 0.9 2 "--rate 1000000000 --duration 1" --duration 1 --rate 1000000000
+flood_within 0.9 10 "--rate 1000000000 --duration 1" --duration 1 --rate 1000000000
 
 # Without privilege: one warning (live frames), one error (AF_PACKET), no
 # summary, exit status 1. The binary is copied where uid 65534 can reach it
