@@ -247,10 +247,10 @@ static __always_inline int ct_rst_kind(const struct synfin_ct_entry *e,
 						   : CT_RST_OUTSIDE;
 }
 
-/* One segment from `from` through the state machine. */
-static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
-					 struct synfin_ct_entry *e, int from,
-					 const struct pkt *p)
+/* One segment from `from` through the state machine; e's lock held. */
+static __always_inline int ct_on_segment_locked(const struct synfin_ct_key *k,
+						struct synfin_ct_entry *e,
+						int from, const struct pkt *p)
 {
 	struct synfin_ct_side *s = &e->side[from & 1];
 	struct synfin_ct_side *r = &e->side[(from ^ 1) & 1];
@@ -272,7 +272,7 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 			return CT_PASS;
 		}
 		count(SYNFIN_C_CT_RST_VALID);
-		__sync_fetch_and_add(&s->packets, 1);
+		s->packets++;
 		e->last_ns = bpf_ktime_get_coarse_ns();
 		ct_set_state(s, SF_TCP_CLOSED);
 		ct_set_state(r, SF_TCP_CLOSED);
@@ -288,14 +288,14 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 	/* Late segments don't keep a TIME-WAIT alive. */
 	if (!closed)
 		e->last_ns = bpf_ktime_get_coarse_ns();
-	__sync_fetch_and_add(&s->packets, 1);
+	s->packets++;
 	/* The remote side's ACK completes a handshake the kernel answered. */
 	if (r->state == SF_TCP_SYN_RECV && (fl & TCP_FLAG_ACK) &&
 	    !(fl & TCP_FLAG_SYN) && ack == r->next_seq) {
 		r->state = SF_TCP_ESTABLISHED;
 		s->state = SF_TCP_ESTABLISHED;
 	}
-	__sync_fetch_and_add(&s->bytes, len);
+	s->bytes += len;
 
 	/* A FIN contradicting this side's earlier one changes nothing. */
 	if ((fl & TCP_FLAG_FIN) && (s->flags & SF_CT_FIN_SENT) &&
@@ -333,6 +333,86 @@ static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
 		 (r->state == SF_TCP_TIME_WAIT || r->state == SF_TCP_CLOSED))
 		ct_closed(k, e, SF_EV_CLOSED);
 	return CT_PASS;
+}
+
+/* An entry is one connection's two directions, which XDP (the remote
+ * side's segments) and TC egress (the local side's) may update on two
+ * CPUs at once. A segment's update reads and writes both sides: a FIN
+ * moves its sender's state and reads the peer's flags (crossed FINs), the
+ * FIN's ACK moves both ends, a RST closes both, and the connection's state
+ * and close_counted derive from all of it. Unserialised, a RST on one CPU
+ * was undone by the other's segment writing back ESTABLISHED, crossed FINs
+ * each missed the other's and left a side in FIN-WAIT-2, and a close could
+ * be counted twice (tests/bpf/test_ct_race.c). So each update holds the
+ * entry's lock: a cmpxchg spin, as bpf_spin_lock is refused in an LRU
+ * hash's values. The critical section is a few hundred instructions and
+ * programs run to completion with BH off, so the spin is bounded; past it
+ * (a holder's CPU taken by an interrupt storm, say) the segment updates
+ * unlocked, as before the lock, and is counted.
+ */
+#define CT_LOCK_SPINS 512
+
+struct ct_lock_try_ctx {
+	struct synfin_ct_entry *e;
+	int got;
+};
+
+/* One attempt of bpf_loop's: 1 (stop) once the lock is taken. */
+static long ct_lock_try(__u32 i, void *ctx)
+{
+	struct ct_lock_try_ctx *c = ctx;
+	struct synfin_ct_entry *e = c->e;
+
+	/* Test, then test-and-set: spin on a shared line. */
+	if (*(volatile __u64 *)&e->lock ||
+	    __sync_val_compare_and_swap(&e->lock, 0, 1))
+		return 0;
+	c->got = 1;
+	return 1;
+}
+
+/* bpf_loop, not a bounded loop: the verifier walks its body once, where a
+ * loop's iterations multiplied the states of everything after it past the
+ * 1M-instruction limit. Past the spins, the segment goes on unlocked and
+ * its unlock frees the holder's lock early: no flag kept for the unlock,
+ * which would double the states of the state machine after it.
+ */
+static __always_inline void ct_lock(struct synfin_ct_entry *e)
+{
+	struct ct_lock_try_ctx c = { .e = e };
+
+	/* Mostly free: one cmpxchg, no loop. */
+	if (!__sync_val_compare_and_swap(&e->lock, 0, 1))
+		return;
+	bpf_loop(CT_LOCK_SPINS, ct_lock_try, &c, 0);
+	if (!c.got)
+		count(SYNFIN_C_CT_LOCK_BUSY);
+}
+
+static __always_inline void ct_unlock(struct synfin_ct_entry *e)
+{
+	/* An exchange: a full barrier on every JIT, which a store is not. */
+	__sync_lock_test_and_set(&e->lock, 0);
+}
+
+/* One segment from `from`, the entry locked. The caller saw the entry
+ * open; if another CPU's RST closed it since, the segment is a late one.
+ */
+static __always_inline int ct_on_segment(const struct synfin_ct_key *k,
+					 struct synfin_ct_entry *e, int from,
+					 const struct pkt *p)
+{
+	int ret;
+
+	ct_lock(e);
+	if (e->state == SF_TCP_CLOSED) {
+		count(SYNFIN_C_CT_TW_ABSORBED);
+		ret = CT_DROP;
+	} else {
+		ret = ct_on_segment_locked(k, e, from, p);
+	}
+	ct_unlock(e);
+	return ret;
 }
 
 /* New entries, one constructor per origin (enum synfin_ct_origin). */
@@ -421,6 +501,11 @@ static __always_inline void ct_adopt(const struct synfin_ct_key *k,
 	struct tcp_sock *tp;
 	__u32 state = sk->state, write_seq = 0;
 
+	/* A socket closing on another CPU, found just before its unhash:
+	 * nothing left to track (the switch below would call it open).
+	 */
+	if (state == BPF_TCP_CLOSE || state == BPF_TCP_SYN_SENT)
+		return;
 	ct_init_established(&e, SF_CT_ADOPTED, SF_SIDE_NONE);
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (tp) {
@@ -475,6 +560,12 @@ static __always_inline void ct_adopt(const struct synfin_ct_key *k,
 		count(SYNFIN_C_CT_TRACK_FAILED);
 		return;
 	}
+	/* The kernel moves a socket's state before it sends the segment
+	 * (a FIN, a RST) that TC egress, on another CPU, would then find no
+	 * entry for: a state changed since the read above may have been
+	 * missed, and the entry goes; the next segment adopts afresh. The
+	 * update's bucket lock orders the insert before this read.
+	 */
 	count(SYNFIN_C_CT_ADOPTED);
 	ct_event(k, e.state, e.origin, SF_EV_ADOPTED);
 }

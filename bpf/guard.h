@@ -219,9 +219,13 @@ static __always_inline int guard_segment(void *ctx, void *data, void *data_end,
 	if (sk) {
 		state = sk->state;
 		if (state != BPF_TCP_LISTEN) {
+			/* Not on a RST: a socket busy on another CPU may hold
+			 * an earlier RST in its backlog and close unseen, which
+			 * would leave the adopted entry open for good.
+			 */
 			if (state != BPF_TCP_TIME_WAIT &&
 			    state != BPF_TCP_NEW_SYN_RECV &&
-			    state != BPF_TCP_SYN_RECV)
+			    state != BPF_TCP_SYN_RECV && !(fl & TCP_FLAG_RST))
 				ct_adopt(&k, sk);
 			bpf_sk_release(sk);
 			count(SYNFIN_C_EST_PASSED);

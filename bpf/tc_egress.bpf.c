@@ -43,6 +43,11 @@ int tc_synfin_egress(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 
 	ct_key_make(&p, SF_SIDE_LOCAL, &k);
+	/* e's state is read unlocked here, a hint: ct_on_segment reads it
+	 * again under the entry's lock. A replacement swaps the entry whole;
+	 * an XDP update under way on the old one is then the old
+	 * connection's, whose end it no longer matters to record.
+	 */
 	e = bpf_map_lookup_elem(&conntrack, &k);
 	if ((p.tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) ==
 	    (TCP_FLAG_SYN | TCP_FLAG_ACK)) {

@@ -106,7 +106,9 @@
 	  "RSTs for no known connection, dropped")                             \
 	X(EVENTS_SENT, "events_sent", "events sent to synfind")                \
 	X(EVENTS_DROPPED, "events_dropped",                                    \
-	  "events not sent: over the rate limit or the ring full")
+	  "events not sent: over the rate limit or the ring full")            \
+	X(CT_LOCK_BUSY, "ct_lock_busy",                                        \
+	  "segments that found their entry locked too long, tracked unlocked")
 
 #define SYNFIN_COUNTER_ENUM(id, name, help) SYNFIN_C_##id,
 enum synfin_counter { SYNFIN_COUNTERS(SYNFIN_COUNTER_ENUM) SYNFIN_C__MAX };
@@ -302,6 +304,11 @@ struct synfin_ct_entry {
 	__u32 remote_isn;	/* the remote side's ISN, when known */
 	__u8 handed;		/* TC handed its cookie ACK over without metadata */
 	__u8 pad2[3];
+	/* Held (1) by the CPU updating the entry from a segment: XDP and TC
+	 * egress run the two directions on two CPUs at once (bpf/conntrack.h,
+	 * ct_lock). 64 bits: clang 14's BPF cmpxchg without -mcpu=v3.
+	 */
+	__u64 lock;
 };
 
 #define SYNFIN_CT_DEFAULT_ENTRIES (1u << 20)

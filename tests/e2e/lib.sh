@@ -220,12 +220,15 @@ synfind_stop() {
 ctl() { "$SYNFINCTL_BIN" -s "$SYNFIND_SOCK" "$@"; }
 
 # counter NAME: the value synfind printed last (SIGUSR1 or exit).
+# The last counter synfind prints: all are there once it is.
+SF_LAST_COUNTER=$(sed -n '/^#define SYNFIN_COUNTERS(/,/[^\\]$/p' "$HERE/../../include/synfin.h" |
+	sed -n 's/^[[:space:]]*X([A-Z0-9_]*, "\([a-z0-9_]*\)".*/\1/p' | tail -n 1)
 synfind_counters() {
 	: >"$TB_TMP/synfind.out"
 	kill -USR1 "$SYNFIND_PID"
 	local i
 	for i in $(seq 50); do
-		[ -s "$TB_TMP/synfind.out" ] && grep -q events_dropped "$TB_TMP/synfind.out" && break
+		[ -s "$TB_TMP/synfind.out" ] && grep -q "^$SF_LAST_COUNTER " "$TB_TMP/synfind.out" && break
 		sleep 0.1
 	done
 }
