@@ -32,7 +32,8 @@ const struct stats_summary stats_summary[STATS_SUMMARY_MAX] = {
 		       C(DROP_NO_ROOM), C(MALFORMED_L2), C(MALFORMED_IP),
 		       C(MALFORMED_TCP), C(HANDOFF_FAILED), C(CT_FIN_INVALID),
 		       C(CT_DATA_AFTER_FIN), C(CT_RST_INVALID), C(CT_RST_UNKNOWN),
-		       C(ADOPT_SKIPPED) }, 13 },
+		       C(FRAG_SYN_DROPPED), C(FRAG_TINY_DROPPED), C(VLAN_DEEP_DROPPED),
+		       C(EXT_DEEP_DROPPED) }, 16 },
 	{ "malformed", { C(MALFORMED_L2), C(MALFORMED_IP), C(MALFORMED_TCP) }, 3 },
 };
 #undef C

@@ -144,14 +144,27 @@ int daemon_reload(struct daemon *d, char *out, size_t outlen)
 }
 
 /* The LRU evicts silently when the table is full: count it here. */
-static void count_evictions(struct daemon *d, __u64 present)
+/* Connections the table took in, all told. */
+static int ct_made(const struct daemon *d, __u64 *made)
 {
-	__u64 v[SYNFIN_C__MAX], made, evicted;
+	__u64 v[SYNFIN_C__MAX];
 
 	if (stats_sum(bpf_map__fd(d->skel->maps.counters), v))
-		return;
-	made = v[SYNFIN_C_CT_NEW_COOKIE] + v[SYNFIN_C_CT_NEW_KERNEL] +
-	       v[SYNFIN_C_CT_ADOPTED];
+		return -1;
+	*made = v[SYNFIN_C_CT_NEW_COOKIE] + v[SYNFIN_C_CT_NEW_KERNEL] +
+		v[SYNFIN_C_CT_ADOPTED];
+	return 0;
+}
+
+/* Entries gone without expiring, from a pass's count of what is present:
+ * made (as the pass began: entries made behind its cursor aren't in its
+ * count) less expired less the growth. An estimate never below 0.
+ */
+static void count_evictions(struct daemon *d, __u64 present)
+{
+	__u64 made = d->pass_made, evicted;
+	__s64 e;
+
 	if (!d->have_base) {
 		d->base_made = made;
 		d->base_expired = d->expired_total;
@@ -159,9 +172,10 @@ static void count_evictions(struct daemon *d, __u64 present)
 		d->have_base = 1;
 		return;
 	}
-	evicted = made - d->base_made - (d->expired_total - d->base_expired);
-	evicted = evicted > present - d->base_present ?
-			  evicted - (present - d->base_present) : 0;
+	e = (__s64)(made - d->base_made) -
+	    (__s64)(d->expired_total - d->base_expired) -
+	    ((__s64)present - (__s64)d->base_present);
+	evicted = e > 0 ? (__u64)e : 0;
 	if (evicted > d->evicted && monotonic_ns() - d->warned_ns > 60 * NS_PER_S) {
 		pr_warn("The connection table is full: %llu entries evicted so far; raise [conntrack] max_entries (now %u)",
 			(unsigned long long)evicted, d->ct_size);
@@ -180,6 +194,8 @@ static void sweep(struct daemon *d)
 	__u64 t0 = monotonic_ns();
 	int r;
 
+	if (!d->cursor.started && ct_made(d, &d->pass_made))
+		d->pass_made = 0;
 	r = ct_sweep_slice(bpf_map__fd(d->skel->maps.conntrack), &d->pol, t0,
 			   SWEEP_SLICE, &d->cursor, &st);
 	d->sweep_cost_ns = monotonic_ns() - t0;

@@ -45,6 +45,7 @@ struct daemon {
 	 */
 	__u64 evicted;
 	__u64 base_made, base_expired, base_present, warned_ns;
+	__u64 pass_made;	/* connections made as the sweep's pass began */
 	int have_base;
 };
 

@@ -41,6 +41,14 @@ static enum expiry_why expired(const struct synfin_ct_entry *e,
 	if (e->state >= SF_TCP__MAX)
 		return KEEP;
 	idle = pol->idle_ns[e->state];
+	/* A cookie the kernel never answered (a forged ACK that passed the
+	 * 24-bit MAC by chance, which no socket took) is a handshake still:
+	 * it goes with the handshake's timeout, not never. A real connection
+	 * this catches is adopted back on its next segment.
+	 */
+	if (e->origin == SF_CT_COOKIE && !e->side[SF_SIDE_LOCAL].packets &&
+	    e->state == SF_TCP_ESTABLISHED)
+		idle = pol->idle_ns[SF_TCP_SYN_RECV];
 	/* Entries stamped after now_ns (another CPU, just now) are young. */
 	if (!idle || now_ns <= e->last_ns || now_ns - e->last_ns < idle)
 		return KEEP;
