@@ -21,7 +21,8 @@ synfind_start --ports 80 --time-wait-ms 300 --close-timeout-s 120 \
 	--close-wait-timeout-s 120
 
 # The server: sends as soon as it knows the close, while the client sends.
-in_s taskset -c 1 $PY -c '
+# Not through in_s: $! must be the server itself, which tb_down kills.
+ip netns exec "$NS_S" taskset -c 1 $PY -c '
 import socket, struct, sys, threading
 DATA = b"s" * 3000
 def serve(c):
