@@ -82,16 +82,18 @@ for s in $suites; do
 			fi
 			run_one "e2e/$n" 600 env SF_MODE=xdp bash "$t"
 			# The guard's own paths once more in TC mode: the same bodies.
+			# The daemon's TC run is with the sanitizer builds of synfind
+			# and synfinctl.
 			case " $BOTH_MODES " in
-			*" $n "*) run_one "e2e/$n [tc]" 600 env SF_MODE=tc bash "$t" ;;
+			*" $n "*)
+				if [ $n = test_daemon ] && [ -x "$san/synfind" ] && [ -x "$san/synfinctl" ]; then
+					run_sanitized "e2e/$n [tc] (sanitizers)" "$t" SF_MODE=tc \
+						SYNFIND_BIN="$san/synfind" SYNFINCTL_BIN="$san/synfinctl"
+				else
+					run_one "e2e/$n [tc]" 600 env SF_MODE=tc bash "$t"
+				fi ;;
 			esac
-		done
-		# The daemon's own test once more, with synfind and synfinctl
-		# built with the sanitizers.
-		if [ -x "$san/synfind" ] && [ -x "$san/synfinctl" ]; then
-			run_sanitized "e2e/test_daemon (sanitizers)" tests/e2e/test_daemon.sh \
-				SYNFIND_BIN="$san/synfind" SYNFINCTL_BIN="$san/synfinctl"
-		fi ;;
+		done ;;
 	*) echo "unknown suite '$s'" >&2; exit 2 ;;
 	esac
 done

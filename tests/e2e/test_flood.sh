@@ -11,7 +11,7 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 FLOOD=${FLOOD_BIN:-$BUILD/synfin-flood}	# run.sh sets the sanitizer build
-COUNT=2000
+COUNT=500
 PORT=8080
 SRC4=198.19.0.0/16		# off-link: the server's answers find no route
 SRC6=2001:db8:1::/48
@@ -179,13 +179,14 @@ check_run() {
 		"$SMAC" $mss || fail "$mode $type IPv$fam: bad frames (above)"
 }
 
-for mode in live-frames af_packet; do
-	for fam in 4 6; do
-		for type in syn ack fin rst mixed; do
-			check_run $mode $type $fam
-		done
+for fam in 4 6; do
+	for type in syn ack fin rst mixed; do
+		check_run live-frames $type $fam
 	done
 done
+# AF_PACKET sends what the same frame builder made: its path, once a family.
+check_run af_packet syn 4
+check_run af_packet mixed 6
 # Without --src, sources come from the interface's subnet.
 check_run live-frames syn 4 default
 check_run live-frames ack 6 default
