@@ -176,6 +176,11 @@ static void count_evictions(struct daemon *d, __u64 present)
 	    (__s64)(d->expired_total - d->base_expired) -
 	    ((__s64)present - (__s64)d->base_present);
 	evicted = e > 0 ? (__u64)e : 0;
+	/* An LRU table less than half full evicts nothing: what the estimate
+	 * shows then is the walk's miss of an entry moved under it.
+	 */
+	if (present < d->ct_size / 2)
+		evicted = d->evicted;
 	if (evicted > d->evicted && monotonic_ns() - d->warned_ns > 60 * NS_PER_S) {
 		pr_warn("The connection table is full: %llu entries evicted so far; raise [conntrack] max_entries (now %u)",
 			(unsigned long long)evicted, d->ct_size);
