@@ -26,7 +26,7 @@ SYNFINCTL_BIN=${SYNFINCTL_BIN:-$BUILD/synfinctl}
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TB_PIDS=()
-TB_TMP=$(mktemp -d /tmp/synfin-e2e.XXXXXX)
+TB_TMP=$(mktemp -d /tmp/synfin-e2e.$SF_ID.XXXXXX)	# the id: tests find their own
 # A bpffs of the test's own, for pins: visible inside `ip netns exec` (which
 # remounts /sys), and never the default a real synfind may use.
 TB_BPFFS=$TB_TMP/bpffs

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root" >&2; exit 77; }
+# The bpffs mounts of testbed ID (lib.sh names its scratch directory for
+# the id): not the host's count, which other runs change meanwhile.
+bpffs_of() { grep -c " /tmp/synfin-e2e\.$1\.[^ ]*/bpffs bpf " /proc/mounts; }
 
 # Its own id, so that other tests' namespaces (another run at the same
 # time) don't count.
@@ -26,7 +29,6 @@ left=$(ip netns list | grep -E "sf-(srv|cli)-$demo_id\b")
 # terminal sends it. Everything the demo made must go: its namespaces, its
 # processes, its bpffs.
 int_id=${$}1
-mounts=$(grep -c ' bpf ' /proc/mounts)
 trap 'tests/testbed.sh down "$int_id" >/dev/null 2>&1; rm -f /tmp/synfin-demo-int.$$' EXIT
 # Started in the background, the demo would inherit SIGINT ignored (and a
 # shell can't trap a signal ignored at its start): reset it, in a session
@@ -58,7 +60,7 @@ for p in $pids; do
 	for i in $(seq 50); do alive "$p" || break; sleep 0.1; done
 	alive "$p" && fail "Ctrl-C left process $p ($(ps -o stat=,args= -p "$p"))"
 done
-[ "$(grep -c ' bpf ' /proc/mounts)" = "$mounts" ] || fail "Ctrl-C left a bpffs mounted"
+[ "$(bpffs_of $int_id)" = 0 ] || fail "Ctrl-C left a bpffs mounted"
 echo "  ok: nothing left after Ctrl-C"
 rm -f /tmp/synfin-demo-int.$$
 trap - EXIT
@@ -70,21 +72,19 @@ trap 'tests/testbed.sh down "$id" >/dev/null 2>&1' EXIT
 ip netns exec "sf-cli-$id" /usr/bin/python3 tests/e2e/tcpcheck.py client --addr 198.18.0.2 \
 	--count 3 --timeout 3 >/dev/null || fail "a client on the kept testbed"
 # A second `up` with the same id refuses, and leaves the first alone.
-mounts=$(grep -c ' bpf ' /proc/mounts)
 SF_ID=$id timeout 60 tests/testbed.sh up "$BUILD" >/dev/null 2>&1 && fail "a second up $id succeeded"
 ip netns list | grep -q "sf-srv-$id" || fail "the refused up removed testbed $id"
 ip netns exec "sf-cli-$id" /usr/bin/python3 tests/e2e/tcpcheck.py client --addr 198.18.0.2 \
 	--count 1 --timeout 3 >/dev/null || fail "testbed $id broken by the refused up"
-[ "$(grep -c ' bpf ' /proc/mounts)" = "$mounts" ] || fail "the refused up left a bpffs mounted"
+[ "$(bpffs_of $id)" = 1 ] || fail "the refused up left a bpffs mounted"
 echo "  ok: a second up of testbed $id refused, the first still serves"
 tests/testbed.sh down "$id" >/dev/null || fail "down"
 trap - EXIT
 # An up that fails half-way (no programs in this build dir) leaves nothing.
 bad_id=${$}2
-mounts=$(grep -c ' bpf ' /proc/mounts)
 SF_ID=$bad_id timeout 60 tests/testbed.sh up /nonexistent >/dev/null 2>&1 && fail "up from a missing build succeeded"
 ip netns list | grep -qE "sf-(srv|cli)-$bad_id\b" && { tests/testbed.sh down $bad_id; fail "a failed up left its namespaces"; }
-[ "$(grep -c ' bpf ' /proc/mounts)" = "$mounts" ] || fail "a failed up left a bpffs mounted"
+[ "$(bpffs_of $bad_id)" = 0 ] || fail "a failed up left a bpffs mounted"
 echo "  ok: a failed up left nothing"
 tests/testbed.sh down "$bad_id" >/dev/null 2>&1
 [ $? = 1 ] || fail "down of a testbed that doesn't exist: exit status not 1"
