@@ -30,11 +30,15 @@ HOLD = 0xffffffff       # a rule's count: until it is cleared
 
 # (scenario, step): (synfin's (client, server), why synfin differs). The
 # client is synfin's remote side, the server its local side.
+# The reasons synfin differs that recur across scenarios.
+ACK_OF_FIN_SEEN = 'synfin saw the ACK of the FIN; it assumes what it passes arrives'
+LAST_ACK_SEEN = 'synfin saw the last ACK; it assumes what it passes arrives'
+RAW_RST = ("a valid RST closes both ends in synfin; C's TIME-WAIT socket did not send "
+           "it (a raw socket did) and stays")
+
 DOCUMENTED = {
-    ('server-first', 'S close, C ACK lost after synfin'): ((CW, FW2),
-        'synfin saw the ACK of the FIN; it assumes what it passes arrives'),
-    ('client-first', 'S close, C ACK lost after synfin'): ((TW, CL),
-        'synfin saw the last ACK; it assumes what it passes arrives'),
+    ('server-first', 'S close, C ACK lost after synfin'): ((CW, FW2), ACK_OF_FIN_SEEN),
+    ('client-first', 'S close, C ACK lost after synfin'): ((TW, CL), LAST_ACK_SEEN),
     ('fin-wait-1-unacked', 'C FIN while S data+FIN held'): ((TW, CLOSING),
         "synfin saw S's FIN and takes the FINs as crossed (CLOSING); C never got "
         "S's FIN (C's FIN doesn't ack it), so C is FIN-WAIT-1, and S's ACK makes it FIN-WAIT-2"),
@@ -50,20 +54,14 @@ DOCUMENTED = {
     ('disorder-fin', 'C FIN retransmitted, S ACK'): ((CL, TW),
         "synfin took C for CLOSE-WAIT, so its FIN for LAST-ACK; the FIN's seq is "
         "before C's earlier ACK of S's FIN, so C sent it from FIN-WAIT-1: CLOSING, then TIME-WAIT"),
-    ('rst-fin-wait-1', 'C FIN, S ACK lost after synfin'): ((FW2, CW),
-        'synfin saw the ACK of the FIN; it assumes what it passes arrives'),
+    ('rst-fin-wait-1', 'C FIN, S ACK lost after synfin'): ((FW2, CW), ACK_OF_FIN_SEEN),
     ('rst-last-ack', 'S shutdown, C ACK lost before synfin'): ((FW2, LA),
         "synfin moves C to TIME-WAIT on C's ACK of S's FIN, which it never saw"),
-    ('rst-last-ack', 'RST by C to S in LAST-ACK'): ((CL, CL),
-        "a valid RST closes both ends in synfin; C's TIME-WAIT socket did not send "
-        "it (a raw socket did) and stays"),
-    ('rst-last-ack', 'RST by C to S in LAST-ACK after the lost ACK'): ((CL, CL),
-        "a valid RST closes both ends in synfin; C's TIME-WAIT socket did not send "
-        "it (a raw socket did) and stays"),
+    ('rst-last-ack', 'RST by C to S in LAST-ACK'): ((CL, CL), RAW_RST),
+    ('rst-last-ack', 'RST by C to S in LAST-ACK after the lost ACK'): ((CL, CL), RAW_RST),
     ('rst-last-ack', 'S SO_LINGER 0 close in LAST-ACK'): ((FW2, LA),
         'Linux closes a LAST-ACK socket without a RST: nothing tells synfin'),
-    ('rst-last-ack', 'S shutdown, C ACK lost after synfin'): ((TW, CL),
-        'synfin saw the last ACK; it assumes what it passes arrives'),
+    ('rst-last-ack', 'S shutdown, C ACK lost after synfin'): ((TW, CL), LAST_ACK_SEEN),
 }
 
 
