@@ -27,11 +27,11 @@ endif
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev \
 	    libcmocka-dev libjson-c-dev libinih-dev libmicrohttpd-dev bpftool iproute2 python3 tcpdump \
 	    procps iputils-ping util-linux python3-scapy curl systemd man-db groff-base ethtool \
-	    libclang-rt-14-dev
+	    libclang-rt-14-dev libssl-dev openssl
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -D_GNU_SOURCE -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(BUILD) -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmicrohttpd
+LDLIBS   := -lbpf -lelf -lz -ljson-c -linih -lmicrohttpd -lcrypto
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -I$(BUILD) -MMD -MP
 # AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer; UB
@@ -130,12 +130,12 @@ $(BUILD)/daemon/synfinctl/%.o $(BUILD)/asan/daemon/synfinctl/%.o: INC := -Idaemo
 
 $(BUILD)/synfinctl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/synfinctl/*.c)) $(COMMON_A)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -ljson-c -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -ljson-c -lcrypto -o $@
 
 $(BUILD)/asan/synfinctl: $(patsubst %.c,$(BUILD)/asan/%.o,$(wildcard daemon/synfinctl/*.c)) \
 			 $(BUILD)/asan/daemon/lib/libcommon.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -ljson-c -o $@
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -ljson-c -lcrypto -o $@
 
 # --- daemon/flood/: synfin-flood, the packet generator.
 FLOOD_SRCS := $(wildcard daemon/flood/*.c)

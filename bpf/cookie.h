@@ -84,7 +84,7 @@ static __always_inline __u64 sip_final(struct siphash *s, __u64 len,
  * index, parity, SACK, window scale): hashed too, so no one can change the
  * options a cookie carries.
  */
-static __always_inline __u64 cookie_hash(const struct synfin_secret *k,
+static __noinline __u64 cookie_hash(const struct synfin_secret *k,
 					 const struct pkt *p, __be32 isn,
 					 __u64 counter, __u32 low8)
 {
@@ -107,20 +107,31 @@ static __always_inline __u64 cookie_hash(const struct synfin_secret *k,
 	return sip_final(&s, 23, tail);
 }
 
-static __always_inline __u64 cookie_counter_now(void)
+/* The cookie clock in ns: one add to the coarse monotonic clock, which
+ * costs what a plain read does (include/synfin.h, synfin_cfg.clock_ns).
+ */
+static __always_inline __u64 cookie_clock(const struct synfin_cfg *cfg)
 {
-	return bpf_ktime_get_coarse_ns() >> SYNFIN_COUNTER_SHIFT;
+	return bpf_ktime_get_coarse_ns() + cfg->clock_ns;
 }
 
-static __always_inline const struct synfin_secret *cookie_secret(__u64 counter)
+/* The key of period counter in set (0: issue and accept, 1: accept), or
+ * NULL when the slot holds no key of that period.
+ */
+static __always_inline const struct synfin_secret *
+cookie_key(const struct synfin_cfg *cfg, __u32 set, __u64 counter)
 {
 	/* counter % 3 without BPF's 64-bit division (an x86 div): exact for
 	 * counters below 2^32, and counters are below 2^28 (ns >> 36).
 	 */
 	_Static_assert(SYNFIN_SECRET_SLOTS == 3, "the division below is by 3");
 	__u32 c = counter, slot = c - 3 * (__u32)(((__u64)c * 0xaaaaaaabULL) >> 33);
+	__u32 idx = synfin_secret_index(cfg->key_bank & 1, set, slot);
+	const struct synfin_secret *k = bpf_map_lookup_elem(&secrets_map, &idx);
 
-	return bpf_map_lookup_elem(&secrets_map, &slot);
+	if (!k || k->counter != counter)
+		return NULL;
+	return k;
 }
 
 static __always_inline __u32 cookie_mss_index(int ipv6, __u16 mss)
@@ -141,15 +152,16 @@ struct cookie_out {
 	__u32 tsval;
 };
 
-/* Returns 0 and the cookie, or -1 when no secret is set. wscale is 15 when
- * the client offered none.
+/* Returns 0 and the cookie, or -1 when there is no key for this period.
+ * wscale is 15 when the client offered none.
  */
-static __always_inline int cookie_make(const struct pkt *p, __u32 mss_idx,
-				       __u32 wscale, int sack, int ecn,
-				       struct cookie_out *out)
+static __always_inline int cookie_make(const struct pkt *p,
+				       const struct synfin_cfg *cfg,
+				       __u32 mss_idx, __u32 wscale, int sack,
+				       int ecn, struct cookie_out *out)
 {
-	__u64 counter = cookie_counter_now();
-	const struct synfin_secret *k = cookie_secret(counter);
+	__u64 counter = cookie_clock(cfg) >> SYNFIN_COUNTER_SHIFT;
+	const struct synfin_secret *k = cookie_key(cfg, 0, counter);
 	__u32 low8;
 	__u64 h;
 
@@ -166,28 +178,46 @@ static __always_inline int cookie_make(const struct pkt *p, __u32 mss_idx,
 	return 0;
 }
 
-/* Checks the cookie an ACK returns (ack_seq - 1 for ISN seq - 1). Returns
- * 0 and the cookie in *cookie_out, or -1.
+/* Checks the cookie an ACK returns (ack_seq - 1 for ISN seq - 1) under
+ * the key of the period it names, then under the accepted-only key of
+ * that period if there is one. Returns 0 and the cookie in *cookie_out,
+ * or -1.
  */
-static __always_inline int cookie_check(const struct pkt *p, __u32 *cookie_out)
+static __always_inline int cookie_check(const struct pkt *p,
+					const struct synfin_cfg *cfg,
+					__u32 *cookie_out)
 {
 	__u32 cookie = bpf_ntohl(p->ack_seq) - 1;
 	__be32 isn = bpf_htonl(bpf_ntohl(p->seq) - 1);
-	__u64 counter = cookie_counter_now();
-	const struct synfin_secret *k;
+	__u64 counter = (cookie_clock(cfg) + SYNFIN_CLOCK_SKEW_NS) >>
+			SYNFIN_COUNTER_SHIFT;
+	const struct synfin_secret *k, *next;
 	__u64 h;
 
-	/* The parity bit names the period: this one or the one before. */
+	/* The parity bit names the period: this one or the one before, on a
+	 * clock read SYNFIN_CLOCK_SKEW_NS ahead (include/synfin.h).
+	 */
 	if (!!(cookie & SYNFIN_COOKIE_PARITY) != (counter & 1))
 		counter--;
-	k = cookie_secret(counter);
-	if (!k)
-		return -1;
-	h = cookie_hash(k, p, isn, counter, cookie & 0xff);
-	if (((__u32)h ^ cookie) & SYNFIN_COOKIE_HASH_MASK)
-		return -1;
-	*cookie_out = cookie;
-	return 0;
+	k = cookie_key(cfg, 0, counter);
+	next = cookie_key(cfg, 1, counter);
+	if (!k) {
+		k = next;
+		next = NULL;
+	}
+	/* One hash in the code, run at most twice: two would not fit the
+	 * stack.
+	 */
+	while (k) {
+		h = cookie_hash(k, p, isn, counter, cookie & 0xff);
+		if (!(((__u32)h ^ cookie) & SYNFIN_COOKIE_HASH_MASK)) {
+			*cookie_out = cookie;
+			return 0;
+		}
+		k = next;
+		next = NULL;
+	}
+	return -1;
 }
 
 /* What a valid cookie says: the options the SYN-ACK agreed to. */
@@ -228,7 +258,7 @@ static __always_inline int cookie_ack_check(void *data, void *data_end,
 	__u32 cookie;
 
 	/* The hash first: a forged ACK costs no option parsing. */
-	if (cookie_check(p, &cookie))
+	if (cookie_check(p, cfg, &cookie))
 		return -1;
 	parse_tcp_opts(data, data_end, p, &o);
 	cookie_decode(p, cookie, &o, cfg, m);

@@ -122,9 +122,11 @@ static __always_inline int guard_syn(void *ctx, void *data, void *data_end,
 		count(SYNFIN_C_SYN_KERNEL_SOCK);
 		return GUARD_PASS;
 	}
-	/* No secret yet: the kernel answers. */
-	if (synack_prepare(p, &o, cfg, &out->sa))
+	/* No key for this period: the kernel answers. */
+	if (synack_prepare(p, &o, cfg, &out->sa)) {
+		count(SYNFIN_C_SYN_NO_KEY);
 		return GUARD_PASS;
+	}
 	return GUARD_SYNACK;
 }
 

@@ -34,10 +34,10 @@ struct {
 	__type(value, struct synfin_ports);
 } ports_map __weak SEC(".maps");
 
-/* Cookie keys by time counter modulo SYNFIN_SECRET_SLOTS. */
+/* Cookie keys by bank, set and period (include/synfin.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SYNFIN_SECRET_SLOTS);
+	__uint(max_entries, SYNFIN_SECRET_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct synfin_secret);
 } secrets_map __weak SEC(".maps");

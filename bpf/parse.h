@@ -225,12 +225,28 @@ static __always_inline int parse_ipv6(void *data, void *data_end,
 	return IPPROTO_TCP;
 }
 
+/* Where the TCP header starts: at most 22 + 40 + 4 * 2048 bytes in, which
+ * the mask says to the verifier. It marks no packet range past an offset
+ * that may reach 64 kB, and the lengths reach it unbounded when the
+ * compiler spills them.
+ */
+static __always_inline __u32 pkt_l4_off(const struct pkt *p)
+{
+	return ((__u32)p->l2_len + p->l3_len) & 0x3fff;
+}
+
+/* Where the IP header starts: at most 14 + 2 * 4 bytes in. */
+static __always_inline __u32 pkt_l3_off(const struct pkt *p)
+{
+	return p->l2_len & 0x3f;
+}
+
 /* The TCP header (its options are parse_tcp_opts's): PARSE_OK, or
  * PARSE_BAD_TCP.
  */
 static __always_inline int parse_tcp(void *data, void *data_end, struct pkt *p)
 {
-	struct tcphdr *th = data + p->l2_len + p->l3_len;
+	struct tcphdr *th = data + pkt_l4_off(p);
 	__u32 doff;
 
 	if ((void *)(th + 1) > data_end)
@@ -364,7 +380,7 @@ static __always_inline int parse_tcp_opts_linux(void *data, void *data_end,
 						const struct pkt *p,
 						struct tcp_opts *o)
 {
-	__u8 *c = data + p->l2_len + p->l3_len + sizeof(struct tcphdr);
+	__u8 *c = data + pkt_l4_off(p) + sizeof(struct tcphdr);
 
 	if (p->doff != sizeof(struct tcphdr) + 20 || (void *)(c + 20) > data_end)
 		return 0;
@@ -389,7 +405,7 @@ static __always_inline int tcp_opts_walk(void *data, void *data_end,
 					 struct tcp_opts *o, int strict)
 {
 	struct opt_walk w = {
-		.opt = data + p->l2_len + p->l3_len + sizeof(struct tcphdr),
+		.opt = data + pkt_l4_off(p) + sizeof(struct tcphdr),
 		.data_end = data_end,
 		.optlen = p->doff - sizeof(struct tcphdr),
 		.strict = strict,

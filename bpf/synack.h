@@ -31,7 +31,7 @@ struct synack {
 
 /* Each option only when the client offered it and the configuration
  * allows it, and the cookie that remembers the choice. 0, or -1 when no
- * secret is set.
+ * key is set for this period.
  */
 static __always_inline int synack_prepare(const struct pkt *p,
 					  const struct tcp_opts *o,
@@ -56,7 +56,7 @@ static __always_inline int synack_prepare(const struct pkt *p,
 		sa->ws = SYNACK_WS_NONE;
 	}
 	mss_idx = cookie_mss_index(p->ipv6, o->mss);
-	if (cookie_make(p, mss_idx, client_ws, sa->sack, sa->ecn, &ck))
+	if (cookie_make(p, cfg, mss_idx, client_ws, sa->sack, sa->ecn, &ck))
 		return -1;
 	sa->cookie = ck.cookie;
 	sa->tsval = ck.tsval;
@@ -107,7 +107,7 @@ static __always_inline int synack_write(void *data, void *data_end,
 	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 
 	if (p->ipv6) {
-		struct ipv6hdr *ip6 = data + p->l2_len;
+		struct ipv6hdr *ip6 = data + pkt_l3_off(p);
 
 		if ((void *)(ip6 + 1) > data_end)
 			return -1;
@@ -119,7 +119,7 @@ static __always_inline int synack_write(void *data, void *data_end,
 		__builtin_memcpy(&ip6->daddr, p->saddr, 16);
 		th = (void *)(ip6 + 1);
 	} else {
-		struct iphdr *iph = data + p->l2_len;
+		struct iphdr *iph = data + pkt_l3_off(p);
 		__u16 *hw;
 
 		if ((void *)(iph + 1) > data_end)

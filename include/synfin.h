@@ -108,7 +108,9 @@
 	X(EVENTS_DROPPED, "events_dropped",                                    \
 	  "events not sent: over the rate limit or the ring full")            \
 	X(CT_LOCK_BUSY, "ct_lock_busy",                                        \
-	  "segments that found their entry locked too long, tracked unlocked")
+	  "segments that found their entry locked too long, tracked unlocked") \
+	X(SYN_NO_KEY, "syn_no_key",                                            \
+	  "SYNs passed to the kernel: no cookie key for the period (synfind gone)")
 
 #define SYNFIN_COUNTER_ENUM(id, name, help) SYNFIN_C_##id,
 enum synfin_counter { SYNFIN_COUNTERS(SYNFIN_COUNTER_ENUM) SYNFIN_C__MAX };
@@ -131,7 +133,12 @@ struct synfin_cfg {
 	__u8 wscale;	/* our own window scale, 0..14 */
 	__u8 flags;	/* enum synfin_cfg_flags */
 	__u32 meta_magic; /* random per load: what XDP's metadata must carry */
-	__u32 pad;
+	__u32 key_bank;	/* the bank of secrets_map in use, 0 or 1 */
+	/* The cookie clock is the coarse CLOCK_MONOTONIC plus this: 0 for a
+	 * key of the host's own; CLOCK_REALTIME - CLOCK_MONOTONIC for a fleet
+	 * key, so that every host of the fleet counts the same periods.
+	 */
+	__u64 clock_ns;
 };
 
 /* Protected destination ports, one bit each (map ports_map, key 0). */
@@ -152,21 +159,42 @@ struct synfin_lpm6 {
 
 #define SYNFIN_MAX_PREFIXES 256
 
-/* Cookie secrets. The key for time counter c lives in slot c % 3: the
- * data path reads slots c and c - 1 while userspace writes slot c + 1, so
- * no reader ever sees a half-written key.
+/* Cookie keys. Each time period c (the counter below) has a key of its
+ * own, derived from a master key by synfind (daemon/synfind/secrets.c),
+ * in slot c % 3 of a set: the data path reads the keys of c - 1, c and
+ * c + 1 while synfind writes c + 2's in the slot of c - 1, which nothing
+ * reads any more. Set 0 issues and accepts; set 1, a fleet's second
+ * master key while it rolls, only accepts. A reload writes both sets in
+ * the bank not in use and then switches synfin_cfg.key_bank, so no
+ * reader ever sees a half-written key. A key names its period: in any
+ * other it is no key (synfind stopped and its keys ran out).
  */
 #define SYNFIN_SECRET_SLOTS 3
+#define SYNFIN_SECRET_SETS 2
+#define SYNFIN_SECRET_BANKS 2
+#define SYNFIN_SECRET_ENTRIES                                                  \
+	(SYNFIN_SECRET_SLOTS * SYNFIN_SECRET_SETS * SYNFIN_SECRET_BANKS)
+#define SYNFIN_COUNTER_NONE (~0ULL)	/* an empty slot's counter */
 struct synfin_secret {
 	__u64 k0;
 	__u64 k1;
+	__u64 counter;	/* the period it is the key of */
 };
 
-/* Time counter: CLOCK_MONOTONIC ns >> 36, one step every 68.7 s. A cookie
- * names its counter by parity, so it is valid in its own period and the
- * next: at most two periods, 137 s.
+static inline __u32 synfin_secret_index(__u32 bank, __u32 set, __u32 slot)
+{
+	return (bank * SYNFIN_SECRET_SETS + set) * SYNFIN_SECRET_SLOTS + slot;
+}
+
+/* Time counter: the cookie clock (synfin_cfg.clock_ns) in ns >> 36, one
+ * period every 68.7 s. A cookie names its period by parity; a checker
+ * takes it for its own period or the one before, as its clock reads
+ * SYNFIN_CLOCK_SKEW_NS ahead. So a host whose clock is up to 8.6 s behind
+ * or ahead of the issuer's accepts the cookie, which lives between 60.1 s
+ * and 128.8 s (between 51.5 s and 137.4 s across hosts 8.6 s apart).
  */
 #define SYNFIN_COUNTER_SHIFT 36
+#define SYNFIN_CLOCK_SKEW_NS (1ULL << 33)
 
 /* The 32-bit cookie (the SYN-ACK's sequence number):
  *   31..8  24 bits of SipHash-2-4
@@ -178,7 +206,7 @@ struct synfin_secret {
  * ECN is not offered (as in Linux). The other 31 bits of TSval are the
  * upper half of the same hash.
  *
- * The SipHash message (key = slot[c % 3]), as bytes:
+ * The SipHash message (key = c's), as bytes:
  *   IPv4: saddr(4) daddr(4) sport(2) dport(2) isn(4) t(7), 23 bytes
  *   IPv6: saddr(16) daddr(16) sport(2) dport(2) isn(4) t(7), 47 bytes
  * addresses, ports and isn in network byte order, as on the wire of the

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "opts.h"
 #include "man.h"
+#include "keyfile.h"
 
 #define EXIT_DAEMON 1
 #define EXIT_USAGE 2
@@ -190,6 +191,25 @@ static int no_args(int argc, char **argv, const char *cmd)
 	return 0;
 }
 
+/* Whose keys: a fleet's (by fingerprint) or the host's, and the period. */
+static void print_cookie_key(json_object *k)
+{
+	if (!k)
+		return;
+	if (!strcmp(gets_(k, "source"), "fleet")) {
+		printf("  cookie key        fleet %s", gets_(k, "fingerprint"));
+		if (json_object_object_get_ex(k, "accept_fingerprint", NULL))
+			printf(" (accepts also %s)", gets_(k, "accept_fingerprint"));
+		printf(" from %s\n", gets_(k, "file"));
+	} else {
+		printf("  cookie key        host %s (random, this host's own)\n",
+		       gets_(k, "fingerprint"));
+	}
+	printf("  key period        %lld on the %s clock, %lld s left of %.1f s\n",
+	       geti(k, "period"), gets_(k, "clock"),
+	       (geti(k, "period_left_ms") + 999) / 1000, getd(k, "period_s"));
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	json_object *r, *ifs;
@@ -217,7 +237,7 @@ static int cmd_status(int argc, char **argv)
 	       geti(r, "ct_entries"), geti(r, "ct_size"),
 	       geti(r, "ct_size") ? 100.0 * geti(r, "ct_entries") / geti(r, "ct_size") : 0.0,
 	       geti(r, "expired_total"), geti(r, "evicted_total"), geti(r, "last_sweep_us"));
-	printf("  cookie secret     %lld s old\n", geti(r, "secret_age_ms") / 1000);
+	print_cookie_key(get_typed(r, "cookie_key", json_type_object));
 	printf("  table filter      %s, %.2f%% of bits set, rebuilt %lld times%s\n",
 	       getb(r, "ct_filter_trusted") ? "trusted" : "not trusted yet (every segment looks up the table)",
 	       100.0 * getd(r, "ct_filter_fill"), geti(r, "ct_filter_rebuilds"),
@@ -445,6 +465,56 @@ static int cmd_reload(int argc, char **argv)
 	return 0;
 }
 
+/* secret new PATH | fingerprint PATH: the fleet's key file, here, with
+ * no synfind.
+ */
+static int cmd_secret(int argc, char **argv)
+{
+	char fp[FINGERPRINT_LEN + 1], err[512];
+	json_object *o, *a;
+	struct keyfile kf;
+	int i;
+
+	if (argc != 3 || (strcmp(argv[1], "new") && strcmp(argv[1], "fingerprint"))) {
+		pr_err("Usage: synfinctl secret new PATH | fingerprint PATH");
+		return EXIT_USAGE;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "file", json_object_new_string(argv[2]));
+	if (!strcmp(argv[1], "new")) {
+		if (keyfile_create(argv[2], fp, err, sizeof(err))) {
+			json_object_put(o);
+			pr_err("%s", err);
+			return EXIT_USAGE;
+		}
+		json_object_object_add(o, "fingerprint", json_object_new_string(fp));
+		if (log_json)
+			print_json(o);
+		else
+			printf("wrote %s: key %s\n", argv[2], fp);
+		json_object_put(o);
+		return 0;
+	}
+	if (keyfile_read(argv[2], &kf, err, sizeof(err))) {
+		json_object_put(o);
+		pr_err("%s", err);
+		return EXIT_USAGE;
+	}
+	a = json_object_new_array();
+	for (i = 0; i < kf.nkeys; i++) {
+		master_key_fingerprint(&kf.key[i], fp);
+		json_object_array_add(a, json_object_new_string(fp));
+		if (!log_json)
+			printf("%s\n", fp);
+	}
+	keyfile_wipe(&kf);
+	json_object_object_add(o, "fingerprints", a);
+	if (log_json)
+		print_json(o);
+	json_object_put(o);
+	return 0;
+}
+
 static int cmd_help(int argc, char **argv);
 
 /* One table: dispatch, prefixes and the help text. */
@@ -454,12 +524,14 @@ static const struct cmd {
 	const char *args;
 	const char *help;
 } cmds[] = {
-	{ "status", cmd_status, "", "interfaces, programs, ports, table and filter fill, secret age" },
+	{ "status", cmd_status, "", "interfaces, programs, ports, table and filter fill, cookie key and period" },
 	{ "stats", cmd_stats, "[--interval S [--count N]]", "counters: totals, or rates every S seconds" },
 	{ "conns", cmd_conns, "[--state STATE] [--port P] [--limit N]", "the connection table" },
 	{ "ports", cmd_ports, "[list | set SPEC | add SPEC | del SPEC]", "protected ports, changed at run time" },
 	{ "flush", cmd_flush, "--state STATE", "remove the table's entries in STATE" },
-	{ "reload", cmd_reload, "", "reread the configuration file (as SIGHUP)" },
+	{ "reload", cmd_reload, "", "reread the configuration and secret files (as SIGHUP)" },
+	{ "secret", cmd_secret, "new PATH | fingerprint PATH",
+	  "write a fleet key file with a fresh key; show a key file's fingerprints (no synfind needed)" },
 	{ "help", cmd_help, "", "this text" },
 };
 

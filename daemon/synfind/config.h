@@ -37,7 +37,8 @@ struct config {
 	struct prefix prefixes[SYNFIN_MAX_PREFIXES];
 	int nprefixes;
 	/* [cookie] */
-	__u32 rotate_s;
+	char secret_file[256];		/* "": a random key of the host's */
+	__u32 rotate_s;			/* obsolete: keys are per period */
 	__u32 mss4, mss6;		/* 0: from the interface MTU */
 	__u32 wscale;
 	int sack, timestamps, ecn, window_scaling;

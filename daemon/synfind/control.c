@@ -122,6 +122,31 @@ static json_object *cmd_stats(struct daemon *d, json_object *req)
 	return o;
 }
 
+/* Which keys are in force, by fingerprint: never a key. */
+static json_object *cookie_key_json(struct daemon *d)
+{
+	json_object *o = json_object_new_object();
+	struct secrets_view v;
+
+	secrets_view_get(&d->sec, &v);
+	json_object_object_add(o, "source", json_object_new_string(v.fleet ? "fleet" : "host"));
+	if (v.fleet)
+		json_object_object_add(o, "file", json_object_new_string(v.file));
+	json_object_object_add(o, "fingerprint", json_object_new_string(v.fp[0]));
+	if (v.nkeys > 1)
+		json_object_object_add(o, "accept_fingerprint",
+				       json_object_new_string(v.fp[1]));
+	json_object_object_add(o, "clock",
+			       json_object_new_string(v.fleet ? "realtime" : "monotonic"));
+	json_object_object_add(o, "period",
+			       json_object_new_int64(secrets_counter_now(v.clock_ns)));
+	json_object_object_add(o, "period_left_ms",
+			       json_object_new_int64(secrets_period_left_ns(v.clock_ns) / 1000000));
+	json_object_object_add(o, "period_s",
+			       json_object_new_double((1ULL << SYNFIN_COUNTER_SHIFT) / 1e9));
+	return o;
+}
+
 static json_object *cmd_status(struct daemon *d, json_object *req)
 {
 	json_object *o = json_object_new_object(), *ifs = json_object_new_array();
@@ -159,6 +184,7 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 	json_object_object_add(o, "ct_size", json_object_new_int64(d->ct_size));
 	json_object_object_add(o, "secret_age_ms",
 			       json_object_new_int64((now - d->secret_ns) / 1000000));
+	json_object_object_add(o, "cookie_key", cookie_key_json(d));
 	json_object_object_add(o, "last_sweep_us",
 			       json_object_new_int64(d->sweep_cost_ns / 1000));
 	json_object_object_add(o, "expired_total",

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What synfind's loop does: reload, the table's sweep and eviction count,
- * cookie-secret rotation, the counters on SIGUSR1.
+ * the next period's cookie keys, the counters on SIGUSR1.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +58,8 @@ int daemon_pick_meta_magic(struct daemon *d)
 	    !bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.cfg_map), &key, &cur) &&
 	    cur.meta_magic) {
 		d->meta_magic = cur.meta_magic;
+		/* And the bank of cookie keys in use. */
+		d->key_bank = cur.key_bank & 1;
 		return 0;
 	}
 	do {
@@ -77,6 +79,8 @@ int daemon_apply(struct daemon *d, const struct config *c)
 
 	effective_cfg(c, &cfg);
 	cfg.meta_magic = d->meta_magic;
+	cfg.key_bank = d->sec.bank;
+	cfg.clock_ns = d->sec.view.clock_ns;
 	/* Prefixes before the flag that makes them count. */
 	if (synfin_set_prefixes(d->skel, c->prefixes, c->nprefixes) ||
 	    synfin_set_ports(d->skel, &c->ports) || synfin_set_cfg(d->skel, &cfg))
@@ -87,24 +91,50 @@ int daemon_apply(struct daemon *d, const struct config *c)
 	return 0;
 }
 
+/* The keys c names, read now: a fleet's file again, the host's own key
+ * kept. 0 and *changed, or -1 with the reason in err.
+ */
+static int reload_keys(struct daemon *d, const struct config *c,
+		       struct keyfile *kf, int *changed, char *err, size_t errlen)
+{
+	int fleet = !!c->secret_file[0];
+
+	if (!fleet && !d->sec.view.fleet) {
+		*kf = d->sec.keys;
+		*changed = 0;
+		return 0;
+	}
+	if (secrets_keys_load(c->secret_file, kf, err, errlen))
+		return -1;
+	*changed = fleet != d->sec.view.fleet || kf->nkeys != d->sec.keys.nkeys ||
+		   memcmp(kf->key, d->sec.keys.key, sizeof(kf->key)) ||
+		   strcmp(c->secret_file, d->sec.view.file);
+	return 0;
+}
+
 /* SIGHUP (or synfinctl reload): what can change on the fly does; the rest
- * is refused loudly. 0, or -1 with the reason in out.
+ * is refused loudly. Without a config file, the secret file is read again.
+ * 0, or -1 with the reason in out.
  */
 int daemon_reload(struct daemon *d, char *out, size_t outlen)
 {
+	struct keyfile kf = { 0 }, old = d->sec.keys;
+	int keys_changed = 0, ret = -1;
+	char err[512], oldfile[sizeof(d->sec.view.file)];
+	int oldfleet = d->sec.view.fleet;
 	struct config c;
-	char err[512];
 
-	if (!d->src->path) {
-		snprintf(out, outlen, "no --config file to reload");
-		pr_info("reload: %s", out);
-		return -1;
-	}
+	memcpy(oldfile, d->sec.view.file, sizeof(oldfile));
 	if (config_build(d->src, &c, err, sizeof(err)) ||
 	    config_check_complete(&c, err, sizeof(err))) {
 		snprintf(out, outlen, "%s", err);
 		pr_err("Reload refused, the running settings stay: %s", err);
-		return -1;
+		goto out;
+	}
+	if (reload_keys(d, &c, &kf, &keys_changed, err, sizeof(err))) {
+		snprintf(out, outlen, "%s", err);
+		pr_err("Reload refused, the running settings and cookie keys stay: %s", err);
+		goto out;
 	}
 #define NEEDS_RESTART(cond, what)                                                   \
 	do {                                                                         \
@@ -129,18 +159,47 @@ int daemon_reload(struct daemon *d, char *out, size_t outlen)
 	strcpy(c.control_socket, d->conf.control_socket);
 	strcpy(c.metrics_listen, d->conf.metrics_listen);
 	c.max_entries = d->conf.max_entries;
+	if (keys_changed && secrets_install(&d->sec, &kf, !!c.secret_file[0],
+					    c.secret_file, 0)) {
+		snprintf(out, outlen, "couldn't write the new cookie keys; the running ones stay");
+		goto out;
+	}
 	if (daemon_apply(d, &c)) {
 		snprintf(out, outlen, "couldn't write the new settings; the running ones stay");
 		pr_err("Reload failed half-way; restoring the running settings");
+		if (keys_changed)
+			secrets_install(&d->sec, &old, oldfleet, oldfile, 0);
 		d->conf.ports = d->ports;
 		daemon_apply(d, &d->conf);
-		return -1;
+		goto out;
 	}
 	d->conf = c;
 	ports_format(&d->ports, err, sizeof(err));
 	pr_info("reloaded %s: ports %s, %d prefixes, MSS %u/%u, TIME-WAIT %u ms",
-		d->src->path, err, c.nprefixes, d->cfg.mss4, d->cfg.mss6, c.time_wait_ms);
-	return 0;
+		d->src->path ? d->src->path : "the command line", err, c.nprefixes,
+		d->cfg.mss4, d->cfg.mss6, c.time_wait_ms);
+	if (keys_changed)
+		daemon_log_keys(d);
+	ret = 0;
+out:
+	keyfile_wipe(&kf);
+	keyfile_wipe(&old);
+	return ret;
+}
+
+void daemon_log_keys(const struct daemon *d)
+{
+	const struct secrets_view *v = &d->sec.view;
+
+	if (!v->fleet)
+		pr_info("cookie keys: this host's own (random), period %llu",
+			(unsigned long long)d->sec.counter);
+	else if (v->nkeys > 1)
+		pr_info("cookie keys: fleet key %s from %s, also accepting %s, period %llu (real time)",
+			v->fp[0], v->file, v->fp[1], (unsigned long long)d->sec.counter);
+	else
+		pr_info("cookie keys: fleet key %s from %s, period %llu (real time)",
+			v->fp[0], v->file, (unsigned long long)d->sec.counter);
 }
 
 /* The LRU evicts silently when the table is full: count it here. */
@@ -224,29 +283,32 @@ static void sweep(struct daemon *d)
 	}
 }
 
-/* A fresh key for the next counter period, once every rotate_s (rounded
- * up to whole periods of 68.7 s: keys are per period).
+/* The next period's keys as a period begins; the clock's offset written
+ * again when the clock was set.
  */
-static void maybe_rotate(struct daemon *d)
+static void next_keys(struct daemon *d)
 {
-	__u64 now = secrets_counter_now();
-	__u64 period_ns = 1ULL << SYNFIN_COUNTER_SHIFT;
-	__u64 every = ((__u64)d->conf.rotate_s * NS_PER_S + period_ns - 1) / period_ns;
+	int r = secrets_tick(&d->sec);
 
-	if (now == d->rotated_counter || now < d->rotated_counter + (every ? every : 1))
-		return;
-	if (secrets_rotate(bpf_map__fd(d->skel->maps.secrets_map), now)) {
-		pr_warn("Cookie secret not rotated; the old one stays");
+	if (r < 0) {
+		pr_warn("Cookie keys not written; SYNs go to the kernel once the written ones run out");
 		return;
 	}
-	d->rotated_counter = now;
-	/* The metrics thread reads it. */
-	__atomic_store_n(&d->secret_ns, monotonic_ns(), __ATOMIC_RELAXED);
-	pr_debug("rotated the cookie secret for counter %llu", (unsigned long long)now + 1);
+	if (r == 1) {
+		d->cfg.key_bank = d->sec.bank;
+		d->cfg.clock_ns = d->sec.view.clock_ns;
+		if (synfin_set_cfg(d->skel, &d->cfg))
+			pr_warn("Couldn't switch to the cookie keys of the clock's new time");
+	}
+	if (d->sec.counter != d->secret_counter) {
+		d->secret_counter = d->sec.counter;
+		/* The metrics thread reads it. */
+		__atomic_store_n(&d->secret_ns, monotonic_ns(), __ATOMIC_RELAXED);
+	}
 }
 
 void daemon_tick(struct daemon *d)
 {
 	sweep(d);
-	maybe_rotate(d);
+	next_keys(d);
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "expiry.h"
 #include "ct_filter.h"
+#include "secrets.h"
 
 /* The table's filter is rebuilt along a pass at most this often: its stale
  * bits (entries gone since) only cost lookups.
@@ -30,9 +31,11 @@ struct daemon {
 	__u32 ct_size;
 	int pins_reused;	/* maps came from the pin directory */
 	__u32 meta_magic;	/* XDP -> TC metadata tag; kept across --keep */
+	__u32 key_bank;		/* the kept settings' bank of keys, over pins */
 	__u64 started_ns;	/* CLOCK_MONOTONIC */
 	__u64 secret_ns;	/* when the newest cookie key was written */
-	__u64 rotated_counter;	/* the cookie counter of the last rotation */
+	struct secrets sec;	/* the cookie keys in force */
+	__u64 secret_counter;	/* the period secret_ns was taken in */
 	struct sweep_cursor cursor;	/* the sweep's pass under way */
 	struct ct_filter filter;	/* the table's, rebuilt by the sweep */
 	__u64 ct_present;	/* entries, as of the last full pass */
@@ -62,8 +65,10 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen);
  */
 int daemon_pick_meta_magic(struct daemon *d);
 void daemon_print_counters(const struct daemon *d);
+/* One info line: which keys are in force (fingerprints, never keys). */
+void daemon_log_keys(const struct daemon *d);
 /* The timer's work, SWEEP_INTERVAL_NS apart: a slice of the table's
- * sweep, and a new cookie secret when one is due.
+ * sweep, and the next period's cookie keys when a period began.
  */
 void daemon_tick(struct daemon *d);
 

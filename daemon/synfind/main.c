@@ -372,6 +372,7 @@ int main(int argc, char **argv)
 	struct pins pins = { .lock_fd = -1 };
 	struct metrics *mx = NULL;
 	struct events *ev;
+	struct keyfile keys;
 	char err[512];
 	sigset_t mask;
 	int i, n, keep, cfd = -1, ret = 1;
@@ -395,6 +396,14 @@ int main(int argc, char **argv)
 	}
 	if (check_syncookies())
 		return EXIT_USAGE;
+	/* The keys before anything is loaded: a bad secret file stops here. */
+	if (secrets_keys_load(d.conf.secret_file, &keys, err, sizeof(err))) {
+		pr_err("%s", err);
+		return EXIT_USAGE;
+	}
+	if (d.conf.rotate_s != 60)
+		pr_warn("[cookie] rotate_s is obsolete and ignored: every %.1f s period has a key of its own",
+			(1ULL << SYNFIN_COUNTER_SHIFT) / 1e9);
 	d.ct_size = d.conf.max_entries;
 
 	/* Signals are read from a signalfd; block them before anything runs. */
@@ -432,12 +441,19 @@ int main(int argc, char **argv)
 		ret = errno == EPERM ? EXIT_USAGE : 1;
 		goto err_destroy;
 	}
-	if (daemon_pick_meta_magic(&d) || pins_pin_maps(&pins, d.skel) ||
-	    daemon_apply(&d, &d.conf))
+	if (daemon_pick_meta_magic(&d) || pins_pin_maps(&pins, d.skel))
 		goto err_unpin;
-	/* Reused secrets keep the cookies in flight valid across a restart. */
-	if (!d.pins_reused && secrets_init(bpf_map__fd(d.skel->maps.secrets_map)))
+	/* Over pins, the host's keys still valid stay: so do the cookies in
+	 * flight across a restart. Keys first: the settings switch to them.
+	 */
+	secrets_init(&d.sec, bpf_map__fd(d.skel->maps.secrets_map), d.key_bank);
+	n = secrets_install(&d.sec, &keys, !!d.conf.secret_file[0],
+			    d.conf.secret_file, d.pins_reused);
+	keyfile_wipe(&keys);
+	if (n || daemon_apply(&d, &d.conf))
 		goto err_unpin;
+	daemon_log_keys(&d);
+	d.secret_counter = d.sec.counter;
 	if (ct_filter_open(&d.filter, bpf_map__fd(d.skel->maps.ct_filter))) {
 		pr_err("Couldn't map the connection table's filter: %s", strerror(errno));
 		goto err_unpin;
@@ -466,6 +482,7 @@ int main(int argc, char **argv)
 			.started_ns = d.started_ns,
 			.secret_ns = &d.secret_ns,
 			.filter = &d.filter,
+			.sec = &d.sec,
 		};
 
 		mx = metrics_start(d.conf.metrics_listen, &ms);
@@ -486,7 +503,6 @@ int main(int argc, char **argv)
 	ev = events_open(bpf_map__fd(d.skel->maps.events));
 	if (!ev)
 		goto err_detach;
-	d.rotated_counter = secrets_counter_now();
 	ret = run(&d, cfd, ev) ? 1 : 0;
 	events_close(ev);
 	daemon_print_counters(&d);
@@ -503,9 +519,11 @@ err_unpin:
 	if (!keep)
 		pins_remove(&pins, d.skel);
 err_destroy:
+	secrets_destroy(&d.sec);
 	ct_filter_close(&d.filter);
 	synfin__destroy(d.skel);
 err_unlock:
+	keyfile_wipe(&keys);
 	pins_unlock(&pins);
 	return ret;
 }

@@ -21,6 +21,7 @@
 #include "listen_addr.h"
 #include "ct_format.h"
 #include "ct_walk.h"
+#include "secrets.h"
 #include "metrics.h"
 #include "ct_filter.h"
 
@@ -99,6 +100,25 @@ static __u32 map_max_entries(int fd)
 	return info.max_entries;
 }
 
+/* The keys by fingerprint (never a key), their period and its time left. */
+static void put_keys(FILE *f, struct secrets *sec)
+{
+	struct secrets_view v;
+
+	secrets_view_get(sec, &v);
+	put_header(f, "synfin_cookie_key_info", "gauge",
+		   "the cookie keys in force: source fleet (a secret file) or host, and the master keys' fingerprints");
+	fprintf(f, "synfin_cookie_key_info{source=\"%s\",fingerprint=\"%s\",accept_fingerprint=\"%s\"} 1\n",
+		v.fleet ? "fleet" : "host", v.fp[0], v.nkeys > 1 ? v.fp[1] : "");
+	put_gauge(f, "synfin_cookie_period",
+		  "the cookie time period now (68.7 s each; on the real-time clock with a fleet key)",
+		  secrets_counter_now(v.clock_ns));
+	put_header(f, "synfin_cookie_period_remaining_seconds", "gauge",
+		   "seconds left in the cookie time period");
+	fprintf(f, "synfin_cookie_period_remaining_seconds %.3f\n",
+		secrets_period_left_ns(v.clock_ns) / 1e9);
+}
+
 char *metrics_render(const struct metrics_source *src)
 {
 	__u64 v[SYNFIN_C__MAX], states[SF_TCP__MAX] = {}, entries = 0, now, t;
@@ -144,6 +164,8 @@ char *metrics_render(const struct metrics_source *src)
 		fprintf(f, "synfin_secret_age_seconds %.3f\n",
 			now > t ? (now - t) / 1e9 : 0.0);
 	}
+	if (src->sec)
+		put_keys(f, src->sec);
 	if (src->filter) {
 		put_gauge(f, "synfin_ct_filter_trusted",
 			  "1 when the table's filter spares lookups, 0 while it is rebuilt from a kept table",

@@ -24,9 +24,14 @@ struct metrics_source {
 	const __u64 *secret_ns;
 	/* The table's filter, mapped; NULL leaves its gauges out. */
 	const struct ct_filter *filter;
+	/* The cookie keys in force, read under their lock; NULL leaves the
+	 * key's fingerprint and period out.
+	 */
+	struct secrets *sec;
 };
 
 struct ct_filter;
+struct secrets;
 struct metrics;
 
 /* Serves GET /metrics on listen, "ADDR:PORT" ("127.0.0.1:9469",

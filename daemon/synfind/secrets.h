@@ -1,16 +1,74 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* Cookie keys: a key per time period, derived from a master key, the
+ * fleet's (a secret file) or the host's own (random at start).
+ */
 #ifndef SYNFIN_SECRETS_H
 #define SYNFIN_SECRETS_H
 
+#include <pthread.h>
 #include <linux/types.h>
+#include "synfin.h"
+#include "keyfile.h"
 
-/* The cookie time counter now, as the BPF programs compute it. */
-__u64 secrets_counter_now(void);
-/* Fresh random keys in every slot. */
-int secrets_init(int map_fd);
-/* A fresh key for counter + 1, in the slot no cookie of counter or
- * counter - 1 uses. Call once per counter period.
+/* What may be shown of the keys in force: never a key. The metrics
+ * thread reads it under lock.
  */
-int secrets_rotate(int map_fd, __u64 counter);
+struct secrets_view {
+	int fleet;			/* keys from a secret file */
+	char file[256];
+	int nkeys;
+	char fp[KEYFILE_MAX_KEYS][FINGERPRINT_LEN + 1];
+	__u64 clock_ns;			/* synfin_cfg.clock_ns */
+};
+
+struct secrets {
+	int map_fd;			/* secrets_map */
+	__u32 bank;			/* in use; synfin_cfg.key_bank */
+	__u64 counter;			/* the period whose successor is written */
+	struct keyfile keys;		/* the master keys in force */
+	struct secrets_view view;
+	pthread_mutex_t lock;		/* view's, for the metrics thread */
+};
+
+/* The cookie clock's offset from the coarse CLOCK_MONOTONIC: 0 for a
+ * host's key, CLOCK_REALTIME's for a fleet's (include/synfin.h).
+ */
+__u64 secrets_clock_offset(int fleet);
+/* The time counter now on the cookie clock with that offset, as the BPF
+ * programs read it, and the ns left in its period.
+ */
+__u64 secrets_counter_now(__u64 clock_ns);
+__u64 secrets_period_left_ns(__u64 clock_ns);
+/* The key of period counter: HKDF-SHA256 (RFC 5869) with the master key
+ * as input keying material, salt "synfin", info "synfin cookie key" and
+ * the counter as 8 bytes big endian; the 16 bytes out are SipHash's key,
+ * k0 and k1 little endian. 0, or -1.
+ */
+int secrets_derive(const struct master_key *m, __u64 counter,
+		   struct synfin_secret *out);
+/* The master keys a configuration names: its secret file's, or, with
+ * none (path "" or NULL), one random key. 0, or -1 with a line in err.
+ */
+int secrets_keys_load(const char *path, struct keyfile *kf, char *err,
+		      size_t errlen);
+/* Starts on map_fd with bank the one in use (a restart over pins reads it
+ * from the settings; else 0).
+ */
+void secrets_init(struct secrets *s, int map_fd, __u32 bank);
+/* Puts kf in force: writes the periods around now of both sets in the bank
+ * not in use, then takes it as in use. The caller then writes s->bank and
+ * s->view.clock_ns into synfin_cfg, which makes the switch. With keep,
+ * the host key's periods still valid in the bank in use stay (a restart
+ * over pins: cookies in flight stay valid). 0, or -1 logged.
+ */
+int secrets_install(struct secrets *s, const struct keyfile *kf, int fleet,
+		    const char *file, int keep);
+/* Once a tick: the next period's keys when a period began. 1 when the
+ * clock offset moved (the clock was set) and keys were installed again:
+ * synfin_cfg needs writing; 0; -1 logged.
+ */
+int secrets_tick(struct secrets *s);
+void secrets_view_get(struct secrets *s, struct secrets_view *v);
+void secrets_destroy(struct secrets *s);
 
 #endif

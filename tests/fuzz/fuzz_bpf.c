@@ -160,7 +160,8 @@ static int run_prog(enum prog_id p, const struct fz_frame *f, struct run *r)
 	if (!g.have_counters && counters_read(g.counters))
 		return -1;
 	memcpy(r->before, g.counters, sizeof(r->before));
-	r->c = secrets_counter_now();
+	fx_pin_clock(g.fx);
+	r->c = fx_counter_now(g.fx);
 	if (bpf_prog_test_run_opts(g.fds[p], &opts))
 		return -1;
 	if (counters_read(g.counters)) {
@@ -183,7 +184,8 @@ static int run_bare(enum prog_id p, const struct fz_frame *f, struct run *r)
 	opts.data_in = f->b;
 	opts.data_size_in = (__u32)f->len;
 	opts.repeat = 1;
-	r->c = secrets_counter_now();
+	fx_pin_clock(g.fx);
+	r->c = fx_counter_now(g.fx);
 	if (bpf_prog_test_run_opts(g.fds[p], &opts))
 		return -1;
 	r->retval = (int32_t)opts.retval;
@@ -474,7 +476,7 @@ static void fuzz_one(const struct fz_frame *f)
 			continue;
 		}
 		g.st[p].runs++;
-		if (r.c != secrets_counter_now()) {
+		if (r.c != fx_counter_now(g.fx)) {
 			/* The cookie counter ticked in the run: can't say. */
 			g.st[p].tick_skipped++;
 			note_conns(&r);
@@ -605,7 +607,7 @@ static int forged_acks(uint64_t n)
 			drop++;
 		else
 			other++;
-		if ((r.retval == FX_XDP_PASS) != valid && r.c == secrets_counter_now())
+		if ((r.retval == FX_XDP_PASS) != valid && r.c == fx_counter_now(g.fx))
 			mismatch++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -757,7 +759,7 @@ int main(int argc, char **argv)
 	rng.s = g.seed;
 	for (i = 0; i < frames; i++) {
 		g.frame_no = i;
-		fz_make(g.fx, &rng, secrets_counter_now(), &f);
+		fz_make(g.fx, &rng, fx_counter_now(g.fx), &f);
 		fuzz_one(&f);
 		if (seconds > 0 && !(i & 255) && elapsed(&t0) > seconds)
 			break;
@@ -771,9 +773,9 @@ int main(int argc, char **argv)
 		if (!(i % 1000))
 			fx_ct_clear(g.fx);
 		if (fz_below(&rng, 2))
-			fz_make_pooled(g.fx, &rng, secrets_counter_now(), &f);
+			fz_make_pooled(g.fx, &rng, fx_counter_now(g.fx), &f);
 		else
-			fz_make(g.fx, &rng, secrets_counter_now(), &f);
+			fz_make(g.fx, &rng, fx_counter_now(g.fx), &f);
 		fuzz_one(&f);
 		if (seconds > 0 && !(i & 255) && elapsed(&t2) > seconds)
 			break;

@@ -192,22 +192,76 @@ int fx_reset(struct fx *fx)
 				&(__u32){ 0 }, &(__u32){ 0 }, BPF_ANY))
 		return -1;
 	fx->hook = FX_HOOK_XDP;
-	for (i = 0; i < SYNFIN_SECRET_SLOTS; i++) {
-		struct synfin_secret s;
-		unsigned int b;
+	/* Both banks and sets empty, then set 0 of bank 0: the keys of the
+	 * periods around FX_COUNTER, distinct and recognisable, in slot c % 3
+	 * (SipHash reads k0/k1 as LE).
+	 */
+	for (i = 0; i < SYNFIN_SECRET_ENTRIES; i++) {
+		struct synfin_secret none = { .counter = SYNFIN_COUNTER_NONE };
 
-		/* Distinct, recognisable keys; SipHash reads k0/k1 as LE. */
+		if (bpf_map_update_elem(fd, &i, &none, BPF_ANY))
+			return -1;
+	}
+	for (i = 0; i < SYNFIN_SECRET_SLOTS; i++) {
+		uint64_t c = FX_COUNTER - 1 + i;
+		unsigned int b, slot = c % SYNFIN_SECRET_SLOTS;
+
 		for (b = 0; b < 16; b++)
-			fx->key[i][b] = (uint8_t)(0x10 * (i + 1) + b);
-		s.k0 = fx_le64(fx->key[i]);
-		s.k1 = fx_le64(fx->key[i] + 8);
-		if (bpf_map_update_elem(fd, &i, &s, BPF_ANY)) {
-			fprintf(stderr, "Couldn't write secret %u: %s\n", i,
+			fx->key[slot][b] = (uint8_t)(0x10 * (slot + 1) + b);
+		if (fx_key_write(fx, 0, c, fx->key[slot])) {
+			fprintf(stderr, "Couldn't write key %u: %s\n", slot,
 				strerror(errno));
 			return -1;
 		}
 	}
+	fx_pin_clock(fx);
 	return 0;
+}
+
+int fx_key_write(struct fx *fx, unsigned int set, uint64_t counter,
+		 const uint8_t *key)
+{
+	struct synfin_secret s = { .counter = SYNFIN_COUNTER_NONE };
+	__u32 idx = synfin_secret_index(fx->cfg.key_bank, set,
+					counter % SYNFIN_SECRET_SLOTS);
+
+	if (key) {
+		s.k0 = fx_le64(key);
+		s.k1 = fx_le64(key + 8);
+		s.counter = counter;
+	}
+	return bpf_map_update_elem(bpf_map__fd(fx->skel->maps.secrets_map), &idx,
+				   &s, BPF_ANY);
+}
+
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void fx_set_clock(struct fx *fx, uint64_t ns)
+{
+	fx->cfg.clock_ns = ns - coarse_ns();
+	if (synfin_set_cfg(fx->skel, &fx->cfg))
+		fail_msg("Couldn't set the cookie clock");
+}
+
+void fx_pin_clock(struct fx *fx)
+{
+	const uint64_t period = 1ull << SYNFIN_COUNTER_SHIFT;
+
+	if (fx->cfg.clock_ns && fx_counter_now(fx) == FX_COUNTER &&
+	    secrets_period_left_ns(fx->cfg.clock_ns) > period / 2)
+		return;
+	fx_set_clock(fx, FX_COUNTER * period + period / 4);
+}
+
+uint64_t fx_counter_now(const struct fx *fx)
+{
+	return secrets_counter_now(fx->cfg.clock_ns);
 }
 
 static int setup(void **state, int no_meta)
@@ -327,10 +381,12 @@ void fx_run_prog(struct fx *fx, int prog_fd, int xdp,
 	for (attempt = 0; attempt < 3; attempt++) {
 		struct xdp_md ctx_in = {}, ctx_out = {};
 		struct __sk_buff skb_in;
-		uint64_t c0 = secrets_counter_now(), c1;
+		uint64_t c0, c1;
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
 		int err;
 
+		fx_pin_clock(fx);
+		c0 = fx_counter_now(fx);
 		memset(r, 0, sizeof(*r));
 		r->in_len = build(fx, c0, r->in, sizeof(r->in), arg);
 		assert_true(r->in_len > 0);
@@ -360,7 +416,7 @@ void fx_run_prog(struct fx *fx, int prog_fd, int xdp,
 			fail_msg("BPF_PROG_TEST_RUN failed: %s (%d)",
 				 strerror(errno), err);
 		fx_counters(fx, r->after);
-		c1 = secrets_counter_now();
+		c1 = fx_counter_now(fx);
 		r->retval = opts.retval;
 		r->out_len = opts.data_size_out;
 		r->meta_len = xdp ? ctx_out.data : 0;

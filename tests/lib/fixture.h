@@ -57,6 +57,8 @@
 #define FX_WINDOW 29200
 #define FX_WSCALE 9
 #define FX_META_MAGIC 0x5f1e0c0du	/* synfind picks a random one */
+/* The period the fixture's cookie clock is set to (fx_pin_clock). */
+#define FX_COUNTER 0x1234567ull
 #define FX_CFG_ALL (SYNFIN_CFG_SACK | SYNFIN_CFG_TS | SYNFIN_CFG_ECN | \
 		    SYNFIN_CFG_WSCALE)
 
@@ -122,6 +124,21 @@ typedef size_t (*fx_build_fn)(const struct fx *fx, uint64_t c, uint8_t *buf,
 			      size_t cap, const void *arg);
 
 uint64_t fx_le64(const uint8_t *p);
+/* The fixture's cookie clock (synfin_cfg.clock_ns): set a quarter into
+ * period FX_COUNTER, and set there again once half of it is gone, so that
+ * runs meet no period boundary but the ones a test makes. fx_run_prog()
+ * and fx_live() call it; a test that runs programs itself calls it first.
+ */
+void fx_pin_clock(struct fx *fx);
+/* Sets the cookie clock to read ns now (and leaves it there). */
+void fx_set_clock(struct fx *fx, uint64_t ns);
+/* The time counter on the fixture's cookie clock now. */
+uint64_t fx_counter_now(const struct fx *fx);
+/* Writes set's key of period counter, 16 bytes (SipHash's key), into the
+ * bank in use; NULL: no key (the slot names no period).
+ */
+int fx_key_write(struct fx *fx, unsigned int set, uint64_t counter,
+		 const uint8_t *key);
 
 /* A fresh namespace with lo up: the socket lookups in the programs then
  * see only the sockets a test makes.

@@ -114,8 +114,10 @@ void live_send(struct fx *fx, const struct fx_ack *a, int repeat,
 	}
 	for (attempt = 0; attempt < 3; attempt++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
-		uint64_t c0 = secrets_counter_now();
+		uint64_t c0;
 
+		fx_pin_clock(fx);
+		c0 = fx_counter_now(fx);
 		r->in_len = fx_build_ack(fx, c0, r->in, sizeof(r->in), a);
 		opts.data_in = r->in;
 		opts.data_size_in = (__u32)r->in_len;
@@ -125,7 +127,7 @@ void live_send(struct fx *fx, const struct fx_ack *a, int repeat,
 		if (bpf_prog_test_run_opts(tc ? pass_fd : fx->xdp_fd, &opts))
 			fail_msg("live XDP test run failed: %s", strerror(errno));
 		fx_counters(fx, r->after);
-		if (secrets_counter_now() == c0) {
+		if (fx_counter_now(fx) == c0) {
 			close(link);
 			return;
 		}
