@@ -14,8 +14,10 @@
 #include "keyfile.h"
 
 #define FINGERPRINT_LABEL "synfin key fingerprint"
-/* Two lines of 64 digits and their newlines; anything longer is refused. */
-#define KEYFILE_MAX_BYTES (KEYFILE_MAX_KEYS * (2 * MASTER_KEY_BYTES + 1))
+/* Two lines of 64 digits and their newlines, with room to say what is
+ * wrong with a longer one.
+ */
+#define KEYFILE_MAX_BYTES 1024
 
 static int hexval(char c)
 {
@@ -112,7 +114,8 @@ int keyfile_read(const char *path, struct keyfile *kf, char *err,
 		goto out;
 	}
 	if (got > KEYFILE_MAX_BYTES) {
-		snprintf(err, errlen, "secret file %s: longer than two keys", path);
+		snprintf(err, errlen, "secret file %s: longer than %d bytes: not a key file",
+			 path, KEYFILE_MAX_BYTES);
 		goto out;
 	}
 	while (off < (size_t)got) {

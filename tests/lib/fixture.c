@@ -214,6 +214,8 @@ int fx_reset(struct fx *fx)
 			return -1;
 		}
 	}
+	fx->clock_fixed = 0;
+	fx->cfg.clock_ns = 0;
 	fx_pin_clock(fx);
 	return 0;
 }
@@ -242,10 +244,16 @@ static uint64_t coarse_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void fx_set_clock(struct fx *fx, uint64_t ns)
+static int clock_set(struct fx *fx, uint64_t ns)
 {
 	fx->cfg.clock_ns = ns - coarse_ns();
-	if (synfin_set_cfg(fx->skel, &fx->cfg))
+	return synfin_set_cfg(fx->skel, &fx->cfg);
+}
+
+void fx_set_clock(struct fx *fx, uint64_t ns)
+{
+	fx->clock_fixed = 1;
+	if (clock_set(fx, ns))
 		fail_msg("Couldn't set the cookie clock");
 }
 
@@ -253,10 +261,12 @@ void fx_pin_clock(struct fx *fx)
 {
 	const uint64_t period = 1ull << SYNFIN_COUNTER_SHIFT;
 
-	if (fx->cfg.clock_ns && fx_counter_now(fx) == FX_COUNTER &&
-	    secrets_period_left_ns(fx->cfg.clock_ns) > period / 2)
+	if (fx->clock_fixed ||
+	    (fx->cfg.clock_ns && fx_counter_now(fx) == FX_COUNTER &&
+	     secrets_period_left_ns(fx->cfg.clock_ns) > period / 2))
 		return;
-	fx_set_clock(fx, FX_COUNTER * period + period / 4);
+	if (clock_set(fx, FX_COUNTER * period + period / 4))
+		fail_msg("Couldn't set the cookie clock");
 }
 
 uint64_t fx_counter_now(const struct fx *fx)

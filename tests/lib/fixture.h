@@ -102,6 +102,7 @@ struct fx {
 	struct ct_filter filter;	/* the table's, mapped */
 	enum fx_hook hook;	/* what fx_guard() runs: the table's */
 	int no_meta;		/* loaded by fx_setup_no_meta() */
+	int clock_fixed;	/* fx_set_clock() was called: no pinning */
 };
 
 /* One program run: the input as sent, the output as returned. */
@@ -130,7 +131,9 @@ uint64_t fx_le64(const uint8_t *p);
  * and fx_live() call it; a test that runs programs itself calls it first.
  */
 void fx_pin_clock(struct fx *fx);
-/* Sets the cookie clock to read ns now (and leaves it there). */
+/* Sets the cookie clock to read ns now, and leaves it running from there
+ * (fx_pin_clock() no longer moves it, until the next fx_reset()).
+ */
 void fx_set_clock(struct fx *fx, uint64_t ns);
 /* The time counter on the fixture's cookie clock now. */
 uint64_t fx_counter_now(const struct fx *fx);
