@@ -10,13 +10,31 @@
 #include <bpf/bpf_endian.h>
 #include "synfin.h"
 
-/* Per-CPU counters indexed by enum synfin_counter; userspace sums them. */
+/* Per-CPU counters, a row of enum synfin_counter per interface
+ * (include/synfin.h); userspace sums them.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SYNFIN_C__MAX);
+	__uint(max_entries, SYNFIN_C__MAX * SYNFIN_IFACE_ROWS);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters __weak SEC(".maps");
+
+/* The protected interfaces' ifindexes, in the order of their rows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synfin_iface_slots);
+} iface_slots __weak SEC(".maps");
+
+/* The row this CPU counts in: the interface of the frame it runs on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} count_row __weak SEC(".maps");
 
 /* Responder settings, written by synfind at start and on reload. */
 struct {
@@ -113,11 +131,39 @@ struct {
 	__type(value, __u32);
 } meta_fallback __weak SEC(".maps");
 
+/* Counts on ifindex's row from here on, on this CPU: each program calls
+ * it before it counts anything.
+ */
+static __always_inline void count_iface(__u32 ifindex)
+{
+	struct synfin_iface_slots *s;
+	__u32 zero = 0, *row, i;
+
+	row = bpf_map_lookup_elem(&count_row, &zero);
+	if (!row)
+		return;
+	*row = SYNFIN_IFACE_OTHER;
+	s = bpf_map_lookup_elem(&iface_slots, &zero);
+	if (!s)
+		return;
+	for (i = 0; i < SYNFIN_MAX_IFACES && i < s->n; i++) {
+		if (s->ifindex[i] == ifindex) {
+			*row = i;
+			return;
+		}
+	}
+}
+
 static __always_inline void count(enum synfin_counter c)
 {
-	__u32 key = c;
-	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+	__u32 zero = 0, *row = bpf_map_lookup_elem(&count_row, &zero), key;
+	__u64 *v;
 
+	if (!row)
+		return;
+	key = (*row < SYNFIN_IFACE_ROWS ? *row : SYNFIN_IFACE_OTHER) *
+		      SYNFIN_C__MAX + c;
+	v = bpf_map_lookup_elem(&counters, &key);
 	if (v)
 		*v += 1;
 }

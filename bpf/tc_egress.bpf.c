@@ -27,6 +27,7 @@ int tc_synfin_egress(struct __sk_buff *skb)
 	 */
 	if (skb->ingress_ifindex)
 		return TC_ACT_UNSPEC;
+	count_iface(skb->ifindex);
 	ret = skb_parse(skb, &p);
 	if (ret == PARSE_NOT_TCP || ret == PARSE_FRAG ||
 	    ret == PARSE_FRAG_FIRST || ret == PARSE_FRAG_TINY)

@@ -48,6 +48,7 @@ static __always_inline int handoff_bare(struct __sk_buff *skb)
 	fallback = bpf_map_lookup_elem(&meta_fallback, &zero);
 	if (!fallback || !*fallback)
 		return TC_ACT_UNSPEC;
+	count_iface(skb->ifindex);
 	cfg = cfg_get();
 	if (!cfg || parse_pkt(data, data_end, skb->len, &p) != PARSE_OK ||
 	    (p.tcp_flags & (TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_RST)) != TCP_FLAG_ACK ||
@@ -86,6 +87,7 @@ int tc_synfin_ingress(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (!cfg->meta_magic || m->magic != cfg->meta_magic)
 		return handoff_bare(skb);
+	count_iface(skb->ifindex);
 	/* XDP read this frame: only headers outside the linear part stop TC. */
 	if (parse_pkt(data, data_end, skb->len, &p) != PARSE_OK) {
 		count(SYNFIN_C_UNPARSED_PASSED);
@@ -130,6 +132,7 @@ int tc_synfin_guard(struct __sk_buff *skb)
 	struct pkt p = {};
 	int v;
 
+	count_iface(skb->ifindex);
 	v = guard_parsed(skb_parse_rx(skb, &p), &p);
 	/* Keep clang from folding skb + offset: the verifier rejects it. */
 	barrier_var(skb);

@@ -75,6 +75,7 @@ int xdp_synfin(struct xdp_md *ctx)
 	void *meta;
 	int v;
 
+	count_iface(ctx->ingress_ifindex);
 	/* Metadata from an XDP program before us must not reach TC. */
 	meta = (void *)(long)ctx->data_meta;
 	if (meta < data && bpf_xdp_adjust_meta(ctx, (int)(data - meta)))

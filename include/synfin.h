@@ -116,6 +116,20 @@
 enum synfin_counter { SYNFIN_COUNTERS(SYNFIN_COUNTER_ENUM) SYNFIN_C__MAX };
 #undef SYNFIN_COUNTER_ENUM
 
+/* Counters per interface: map counters holds a row of SYNFIN_C__MAX for
+ * each protected interface, in synfind's order (map iface_slots names
+ * their ifindexes), and one more for frames seen anywhere else (a test
+ * run). Key = row * SYNFIN_C__MAX + counter.
+ */
+#define SYNFIN_MAX_IFACES 16
+#define SYNFIN_IFACE_OTHER SYNFIN_MAX_IFACES
+#define SYNFIN_IFACE_ROWS (SYNFIN_MAX_IFACES + 1)
+
+struct synfin_iface_slots {
+	__u32 n;			/* interfaces below */
+	__u32 ifindex[SYNFIN_MAX_IFACES];
+};
+
 /* Run-time settings of the responder (map cfg_map, key 0). */
 enum synfin_cfg_flags {
 	SYNFIN_CFG_SACK = 1 << 0,	/* offer SACK-permitted */

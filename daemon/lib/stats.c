@@ -2,6 +2,7 @@
 /* Per-CPU counters, summed over the possible CPUs. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "stats.h"
@@ -49,27 +50,61 @@ __u64 stats_summary_value(const struct stats_summary *s,
 	return sum;
 }
 
-int stats_sum(int map_fd, __u64 out[SYNFIN_C__MAX])
+int stats_read_rows(int map_fd, __u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX])
 {
+	const __u32 n = SYNFIN_IFACE_ROWS * SYNFIN_C__MAX;
 	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
+	__u32 *keys, count = n, out_batch, i;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u64 *vals;
-	__u32 key;
 
 	if (ncpu < 0)
 		return ncpu;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (key = 0; key < SYNFIN_C__MAX; key++) {
-		out[key] = 0;
-		if (bpf_map_lookup_elem(map_fd, &key, vals)) {
-			err = -errno;
-			break;
-		}
-		for (cpu = 0; cpu < ncpu; cpu++)
-			out[key] += vals[cpu];
+	keys = calloc(n, sizeof(*keys));
+	vals = calloc((size_t)n * ncpu, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
 	}
+	/* One batch: the whole array at once (ENOENT: it ended there). */
+	if (bpf_map_lookup_batch(map_fd, NULL, &out_batch, keys, vals, &count,
+				 &opts) && errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	if (count != n) {
+		err = -EIO;
+		goto out;
+	}
+	memset(rows, 0, sizeof(__u64) * n);
+	for (i = 0; i < n; i++) {
+		__u64 sum = 0;
+
+		for (cpu = 0; cpu < ncpu; cpu++)
+			sum += vals[(size_t)i * ncpu + cpu];
+		if (keys[i] < n)
+			rows[keys[i] / SYNFIN_C__MAX][keys[i] % SYNFIN_C__MAX] = sum;
+	}
+out:
+	free(keys);
 	free(vals);
+	return err;
+}
+
+int stats_sum(int map_fd, __u64 out[SYNFIN_C__MAX])
+{
+	__u64 (*rows)[SYNFIN_C__MAX] = calloc(SYNFIN_IFACE_ROWS, sizeof(*rows));
+	int err, r, c;
+
+	if (!rows)
+		return -ENOMEM;
+	err = stats_read_rows(map_fd, rows);
+	for (c = 0; c < SYNFIN_C__MAX; c++) {
+		out[c] = 0;
+		for (r = 0; !err && r < SYNFIN_IFACE_ROWS; r++)
+			out[c] += rows[r][c];
+	}
+	free(rows);
 	return err;
 }
 

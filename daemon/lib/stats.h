@@ -22,7 +22,11 @@ extern const struct stats_summary stats_summary[STATS_SUMMARY_MAX];
 __u64 stats_summary_value(const struct stats_summary *s,
 			  const __u64 v[SYNFIN_C__MAX]);
 
-/* Sums the per-CPU counters into out. Returns 0 or -errno. */
+/* Each interface's row of counters (include/synfin.h), summed over the
+ * CPUs, in one batched lookup. Returns 0 or -errno.
+ */
+int stats_read_rows(int map_fd, __u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX]);
+/* The counters of every row, summed into out. Returns 0 or -errno. */
 int stats_sum(int map_fd, __u64 out[SYNFIN_C__MAX]);
 void stats_print(FILE *f, const __u64 v[SYNFIN_C__MAX]);
 

@@ -266,6 +266,32 @@ static void sleep_s(long s)
 		;
 }
 
+/* The totals; with several interfaces, a column each beside them. */
+static void print_counters(json_object *c, json_object *ifs)
+{
+	size_t i, n = ifs ? json_object_array_length(ifs) : 0;
+
+	if (!c)
+		return;
+	if (n > 1) {
+		printf("%-22s %12s", "", "total");
+		for (i = 0; i < n; i++)
+			printf(" %12.12s", gets_(json_object_array_get_idx(ifs, i), "name"));
+		printf("\n");
+	}
+	json_object_object_foreach(c, k, v) {
+		printf(n > 1 ? "%-22s %12llu" : "%-22s %llu", k,
+		       (unsigned long long)json_object_get_int64(v));
+		for (i = 0; n > 1 && i < n; i++) {
+			json_object *ic = get_typed(json_object_array_get_idx(ifs, i),
+						    "counters", json_type_object);
+
+			printf(" %12llu", (unsigned long long)geti(ic, k));
+		}
+		printf("\n");
+	}
+}
+
 static int cmd_stats(int argc, char **argv)
 {
 	long interval = 0, count = -1, i;
@@ -289,10 +315,7 @@ static int cmd_stats(int argc, char **argv)
 		if (ret || !r)
 			return ret;
 		c = get_typed(r, "counters", json_type_object);
-		if (c) {
-			json_object_object_foreach(c, k, v)
-				printf("%-22s %llu\n", k, (unsigned long long)json_object_get_int64(v));
-		}
+		print_counters(c, get_typed(r, "interfaces", json_type_array));
 		json_object_put(r);
 		return 0;
 	}

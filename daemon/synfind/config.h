@@ -7,7 +7,6 @@
 #include <linux/types.h>
 #include "synfin.h"
 
-#define SYNFIN_MAX_IFACES 16
 #define SYNFIN_DEFAULT_PIN_DIR "/sys/fs/bpf/synfin"
 
 /* Where the guard runs: XDP (native or skb, the generic XDP) with TC for the

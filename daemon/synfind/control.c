@@ -95,21 +95,40 @@ static json_object *error_reply(const char *fmt, ...)
 static json_object *cmd_stats(struct daemon *d, json_object *req)
 {
 	json_object *o = json_object_new_object(), *c = json_object_new_object();
-	json_object *sum = json_object_new_object();
-	__u64 v[SYNFIN_C__MAX];
-	int i, err;
+	json_object *sum = json_object_new_object(), *ifs = json_object_new_array();
+	__u64 v[SYNFIN_C__MAX], (*rows)[SYNFIN_C__MAX];
+	int i, r, err;
 
 	(void)req;
-	err = stats_sum(bpf_map__fd(d->skel->maps.counters), v);
+	rows = calloc(SYNFIN_IFACE_ROWS, sizeof(*rows));
+	err = rows ? stats_read_rows(bpf_map__fd(d->skel->maps.counters), rows) : -ENOMEM;
 	if (err) {
+		free(rows);
 		json_object_put(o);
 		json_object_put(c);
 		json_object_put(sum);
+		json_object_put(ifs);
 		return error_reply("Couldn't read the counters: %s", strerror(-err));
 	}
+	memset(v, 0, sizeof(v));
+	for (r = 0; r < SYNFIN_IFACE_ROWS; r++)
+		for (i = 0; i < SYNFIN_C__MAX; i++)
+			v[i] += rows[r][i];
 	for (i = 0; i < SYNFIN_C__MAX; i++)
 		json_object_object_add(c, synfin_counter_names[i],
 				       json_object_new_int64(v[i]));
+	/* Each interface's own, in its row. */
+	for (r = 0; r < d->conf.nifaces && r < SYNFIN_MAX_IFACES; r++) {
+		json_object *a = json_object_new_object(), *ac = json_object_new_object();
+
+		for (i = 0; i < SYNFIN_C__MAX; i++)
+			json_object_object_add(ac, synfin_counter_names[i],
+					       json_object_new_int64(rows[r][i]));
+		json_object_object_add(a, "name", json_object_new_string(d->conf.ifaces[r]));
+		json_object_object_add(a, "counters", ac);
+		json_object_array_add(ifs, a);
+	}
+	free(rows);
 	for (i = 0; i < STATS_SUMMARY_MAX; i++)
 		json_object_object_add(sum, stats_summary[i].name,
 				       json_object_new_int64(stats_summary_value(&stats_summary[i], v)));
@@ -118,6 +137,7 @@ static json_object *cmd_stats(struct daemon *d, json_object *req)
 	json_object_object_add(o, "summary", sum);
 	json_object_object_add(o, "uptime_ms",
 			       json_object_new_int64((monotonic_ns() - d->started_ns) / 1000000));
+	json_object_object_add(o, "interfaces", ifs);
 	json_object_object_add(o, "counters", c);
 	return o;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loading the BPF object and writing its run-time settings. */
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -72,6 +73,16 @@ static int write_one(struct bpf_map *map, const void *val, const char *what)
 		return -1;
 	}
 	return 0;
+}
+
+int synfin_set_ifaces(struct synfin *skel, const char (*names)[IF_NAMESIZE], int n)
+{
+	struct synfin_iface_slots s = {};
+	int i;
+
+	for (i = 0; i < n && i < SYNFIN_MAX_IFACES; i++)
+		s.ifindex[s.n++] = if_nametoindex(names[i]);
+	return write_one(skel->maps.iface_slots, &s, "interfaces");
 }
 
 int synfin_set_cfg(struct synfin *skel, const struct synfin_cfg *cfg)

@@ -2,6 +2,7 @@
 #ifndef SYNFIN_LOADER_H
 #define SYNFIN_LOADER_H
 
+#include <net/if.h>
 #include "synfin.h"
 
 struct synfin;
@@ -19,6 +20,8 @@ int synfin_load_opened(struct synfin *skel, int table_fresh);
  */
 void synfin_cfg_from_config(const struct config *c, int mtu, struct synfin_cfg *cfg);
 int synfin_set_cfg(struct synfin *skel, const struct synfin_cfg *cfg);
+/* The interfaces' ifindexes, in the order of their rows of counters. */
+int synfin_set_ifaces(struct synfin *skel, const char (*names)[IF_NAMESIZE], int n);
 int synfin_set_ports(struct synfin *skel, const struct synfin_ports *ports);
 /* The kernel's id of a program or map fd (what bpftool shows), 0 if none. */
 unsigned int synfin_obj_id(int fd);

@@ -463,6 +463,8 @@ int main(int argc, char **argv)
 	if (!d.filter.can_rebuild)
 		pr_warn("No RCU grace period from userspace here (membarrier, nohz_full?): the connection table's filter won't be rebuilt, and fills up as connections come and go");
 	d.started_ns = d.secret_ns = monotonic_ns();
+	if (synfin_set_ifaces(d.skel, d.conf.ifaces, d.conf.nifaces))
+		goto err_unpin;
 	cfd = control_open(d.conf.control_socket);
 	if (cfd < 0)
 		goto err_unpin;
@@ -477,6 +479,8 @@ int main(int argc, char **argv)
 	if (d.conf.metrics_listen[0]) {
 		struct metrics_source ms = {
 			.counters_fd = bpf_map__fd(d.skel->maps.counters),
+			.ifaces = d.conf.ifaces,
+			.nifaces = d.conf.nifaces,
 			.conntrack_fd = bpf_map__fd(d.skel->maps.conntrack),
 			.ct_size = d.ct_size,
 			.started_ns = d.started_ns,

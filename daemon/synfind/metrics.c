@@ -119,30 +119,62 @@ static void put_keys(FILE *f, struct secrets *sec)
 		secrets_period_left_ns(v.clock_ns) / 1e9);
 }
 
+/* Each counter: a series per interface (and one for frames seen on none
+ * of them, when there were any), or the rows' sum without interfaces.
+ */
+static void put_counters(FILE *f, const struct metrics_source *src,
+			 __u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX])
+{
+	char name[128];
+	int i, r;
+
+	for (i = 0; i < SYNFIN_C__MAX; i++) {
+		__u64 sum = 0;
+
+		snprintf(name, sizeof(name), "synfin_%s_total", synfin_counter_names[i]);
+		put_header(f, name, "counter", synfin_counter_help[i]);
+		for (r = 0; r < SYNFIN_IFACE_ROWS; r++)
+			sum += rows[r][i];
+		if (!src->nifaces) {
+			fprintf(f, "%s %llu\n", name, (unsigned long long)sum);
+			continue;
+		}
+		for (r = 0; r < src->nifaces && r < SYNFIN_MAX_IFACES; r++)
+			fprintf(f, "%s{iface=\"%s\"} %llu\n", name, src->ifaces[r],
+				(unsigned long long)rows[r][i]);
+		if (rows[SYNFIN_IFACE_OTHER][i])
+			fprintf(f, "%s{iface=\"\"} %llu\n", name,
+				(unsigned long long)rows[SYNFIN_IFACE_OTHER][i]);
+	}
+}
+
 char *metrics_render(const struct metrics_source *src)
 {
-	__u64 v[SYNFIN_C__MAX], states[SF_TCP__MAX] = {}, entries = 0, now, t;
-	char name[128], *buf = NULL;
+	__u64 (*rows)[SYNFIN_C__MAX], states[SF_TCP__MAX] = {}, entries = 0, now, t;
+	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 	int i, err;
 
-	err = stats_sum(src->counters_fd, v);
+	rows = calloc(SYNFIN_IFACE_ROWS, sizeof(*rows));
+	if (!rows)
+		return NULL;
+	err = stats_read_rows(src->counters_fd, rows);
 	if (!err)
 		err = ct_count_states(src->conntrack_fd, &entries, states);
 	if (err) {
+		free(rows);
 		errno = -err;
 		return NULL;
 	}
 	now = monotonic_ns();
 	f = open_memstream(&buf, &len);
-	if (!f)
+	if (!f) {
+		free(rows);
 		return NULL;
-	for (i = 0; i < SYNFIN_C__MAX; i++) {
-		snprintf(name, sizeof(name), "synfin_%s_total", synfin_counter_names[i]);
-		put_header(f, name, "counter", synfin_counter_help[i]);
-		fprintf(f, "%s %llu\n", name, (unsigned long long)v[i]);
 	}
+	put_counters(f, src, rows);
+	free(rows);
 	put_gauge(f, "synfin_conntrack_entries",
 		  "connections in the table", entries);
 	put_gauge(f, "synfin_conntrack_size", "capacity of the table",

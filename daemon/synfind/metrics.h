@@ -4,6 +4,7 @@
 #define SYNFIN_METRICS_H
 
 #include <stddef.h>
+#include <net/if.h>
 #include <linux/types.h>
 
 /* Where the values come from. The HTTP thread reads only these: BPF maps
@@ -13,7 +14,13 @@
  * skeleton is destroyed.
  */
 struct metrics_source {
-	int counters_fd;	/* PERCPU_ARRAY of SYNFIN_C__MAX __u64 */
+	int counters_fd;	/* PERCPU_ARRAY, rows of SYNFIN_C__MAX __u64 */
+	/* The protected interfaces, in the order of their rows: each
+	 * counter a series per interface, labelled iface. None: one series,
+	 * every row summed.
+	 */
+	const char (*ifaces)[IF_NAMESIZE];
+	int nifaces;
 	int conntrack_fd;	/* synfin_ct_key -> synfin_ct_entry */
 	__u32 ct_size;		/* the table's max_entries */
 	__u64 started_ns;	/* CLOCK_MONOTONIC */

@@ -10,7 +10,7 @@ tb_up
 jget() { $PY -c 'import json,sys
 v = json.load(sys.stdin)
 for k in sys.argv[1].split("."):
-    v = v[k]
+    v = v[int(k)] if isinstance(v, list) else v[k]
 print(v)' "$1"; }
 
 tb_server acc80 80 --addr $IP4_S
@@ -79,8 +79,11 @@ expect_eq "ports after the refusals" "$(ctl -j ports | jget ports)" 80
 
 # Prometheus metrics, in the server's namespace.
 in_s curl -sf http://127.0.0.1:9469/metrics >"$TB_TMP/metrics" || fail "metrics endpoint"
-grep -q "^synfin_synack_sent_total $(ctl -j stats | jget counters.synack_sent)\$" "$TB_TMP/metrics" ||
+# Each counter labelled with the interface; this synfind protects one.
+grep -q "^synfin_synack_sent_total{iface=\"$VS\"} $(ctl -j stats | jget counters.synack_sent)\$" "$TB_TMP/metrics" ||
 	fail "metrics: $(grep synack_sent "$TB_TMP/metrics")"
+expect_eq "stats: the interface's counters" "$(ctl -j stats | jget interfaces.0.name) $(ctl -j stats | jget interfaces.0.counters.synack_sent)" \
+	"$VS $(ctl -j stats | jget counters.synack_sent)"
 grep -q '^synfin_conntrack_state{state="TIME-WAIT"} ' "$TB_TMP/metrics" || fail "no state gauge"
 grep -q '^# HELP synfin_syn_seen_total SYNs to protected ports$' "$TB_TMP/metrics" || fail "no HELP"
 grep -q '^synfin_ct_filter_trusted 1$' "$TB_TMP/metrics" || fail "table filter not trusted on a new table"

@@ -47,7 +47,8 @@ static int create_maps(void)
 
 	ncpu = libbpf_num_possible_cpus();
 	counters_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_counters",
-				     sizeof(__u32), sizeof(__u64), SYNFIN_C__MAX, &opts);
+				     sizeof(__u32), sizeof(__u64),
+				     SYNFIN_C__MAX * SYNFIN_IFACE_ROWS, &opts);
 	if (counters_fd < 0)
 		return -errno;
 	ct_fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "t_conntrack",
@@ -186,6 +187,61 @@ static void renders_counters(void **state)
 		 (unsigned long long)counter_sum(SYNFIN_C_CT_RST_UNKNOWN));
 	assert_true(has_line(out, line));
 	free(out);
+}
+
+/* Row r's counter i, every CPU v. */
+static void row_set(int r, int i, __u64 v)
+{
+	__u32 key = r * SYNFIN_C__MAX + i;
+	__u64 *vals = calloc(ncpu, sizeof(*vals));
+	int c;
+
+	assert_non_null(vals);
+	for (c = 0; c < ncpu; c++)
+		vals[c] = v;
+	assert_int_equal(bpf_map_update_elem(counters_fd, &key, vals, BPF_ANY), 0);
+	free(vals);
+}
+
+/* With interfaces, each counter is a series per interface (its row), and
+ * frames seen on none of them have one without a name.
+ */
+static void labels_interfaces(void **state)
+{
+	static const char ifaces[2][IF_NAMESIZE] = { "eth0", "eth1" };
+	struct metrics_source src = source();
+	char *out, line[128];
+
+	(void)state;
+	src.ifaces = ifaces;
+	src.nifaces = 2;
+	row_set(1, SYNFIN_C_SYN_SEEN, 1000);
+	row_set(SYNFIN_IFACE_OTHER, SYNFIN_C_SYN_SEEN, 7);
+	out = metrics_render(&src);
+	assert_non_null(out);
+	snprintf(line, sizeof(line), "synfin_syn_seen_total{iface=\"eth0\"} %llu",
+		 (unsigned long long)counter_sum(SYNFIN_C_SYN_SEEN));
+	assert_true(has_line(out, line));
+	snprintf(line, sizeof(line), "synfin_syn_seen_total{iface=\"eth1\"} %llu",
+		 (unsigned long long)1000 * ncpu);
+	assert_true(has_line(out, line));
+	snprintf(line, sizeof(line), "synfin_syn_seen_total{iface=\"\"} %llu",
+		 (unsigned long long)7 * ncpu);
+	assert_true(has_line(out, line));
+	assert_true(has_line(out, "synfin_synack_sent_total{iface=\"eth1\"} 0"));
+	/* No row of its own, no series for it. */
+	assert_false(has_line(out, "synfin_synack_sent_total{iface=\"\"} 0"));
+	assert_null(line_starting(out, "synfin_syn_seen_total "));
+	free(out);
+	/* Without interfaces, the rows summed. */
+	src.nifaces = 0;
+	out = metrics_render(&src);
+	snprintf(line, sizeof(line), "synfin_syn_seen_total %llu",
+		 (unsigned long long)(counter_sum(SYNFIN_C_SYN_SEEN) + 1007 * ncpu));
+	assert_true(has_line(out, line));
+	free(out);
+	row_set(1, SYNFIN_C_SYN_SEEN, 0);
+	row_set(SYNFIN_IFACE_OTHER, SYNFIN_C_SYN_SEEN, 0);
 }
 
 static void renders_gauges(void **state)
@@ -541,6 +597,7 @@ int main(void)
 		cmocka_unit_test_teardown(serves_metrics, teardown_ct_extra),
 		cmocka_unit_test(serves_ipv6),
 		cmocka_unit_test(start_refusals),
+		cmocka_unit_test(labels_interfaces),
 	};
 	int err, failed = 0;
 
