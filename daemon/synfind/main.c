@@ -131,7 +131,7 @@ static void man_page(FILE *f)
 	man_section(f, "SYNOPSIS");
 	man_para(f, "synfind [--config FILE] [--iface IF]... [--ports SPEC] [OPTIONS]");
 	man_section(f, "DESCRIPTION");
-	man_para(f, "synfind attaches the synfin programs to the interfaces it protects: they answer SYNs to protected ports with SYN cookies, validate the returning ACKs and hand good connections to the listening socket, track every protected connection through its close, and drop what belongs to no connection. synfind runs their slow path in the foreground: configuration, cookie-secret rotation, TIME-WAIT and idle expiry, a control socket for synfinctl(8) and Prometheus metrics. It logs to stderr.");
+	man_para(f, "synfind attaches the synfin programs to the interfaces it protects: they answer SYNs to protected ports with SYN cookies, validate the returning ACKs and hand good connections to the listening socket, track every protected connection through its close, and drop what belongs to no connection. synfind runs their slow path in the foreground: configuration, the cookie keys of each period (a fleet's from a shared secret file), TIME-WAIT and idle expiry, a control socket for synfinctl(8) and Prometheus metrics. It logs to stderr.");
 	man_para(f, "Every key of synfin.conf(5) has a flag that overrides it; the flags are applied after the file, in their order.");
 	man_section(f, "OPTIONS");
 	man_opts(f, o, all_opts(o, help, "; "));
@@ -452,7 +452,6 @@ int main(int argc, char **argv)
 	keyfile_wipe(&keys);
 	if (n || daemon_apply(&d, &d.conf))
 		goto err_unpin;
-	daemon_log_keys(&d);
 	d.secret_counter = d.sec.counter;
 	if (ct_filter_open(&d.filter, bpf_map__fd(d.skel->maps.ct_filter))) {
 		pr_err("Couldn't map the connection table's filter: %s", strerror(errno));
@@ -504,6 +503,7 @@ int main(int argc, char **argv)
 			synfin_obj_id(bpf_map__fd(d.skel->maps.conntrack)),
 			d.pins_reused ? " (resumed from pins)" : "");
 
+	daemon_log_keys(&d);
 	ev = events_open(bpf_map__fd(d.skel->maps.events));
 	if (!ev)
 		goto err_detach;

@@ -111,7 +111,9 @@ fleet_up() {
 	# tc_hold on the client's egress: the held ACK is lost after the
 	# client's stack sent it. Relative pin paths, as test_conform.sh:
 	# libbpf turns the dot of $TB_TMP into an underscore.
-	(cd "$TB_BPFFS" && bpftool prog loadall "$(realpath "$BUILD/tests/progs/tc_hold.bpf.o")" hold \
+	local obj
+	obj=$(realpath "$BUILD/tests/progs/tc_hold.bpf.o") || fail "no tc_hold.bpf.o in $BUILD"
+	(cd "$TB_BPFFS" && bpftool prog loadall "$obj" hold \
 		pinmaps hold-maps) || fail "couldn't load tc_hold"
 	in_cli tc qdisc add dev "$V_CLI" clsact &&
 		in_cli tc filter add dev "$V_CLI" egress bpf da object-pinned "$HOLD_PIN/hold_before" ||
