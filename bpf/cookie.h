@@ -191,7 +191,8 @@ static __always_inline int cookie_check(const struct pkt *p,
 	__be32 isn = bpf_htonl(bpf_ntohl(p->seq) - 1);
 	__u64 counter = (cookie_clock(cfg) + SYNFIN_CLOCK_SKEW_NS) >>
 			SYNFIN_COUNTER_SHIFT;
-	const struct synfin_secret *k, *next;
+	const struct synfin_secret *k;
+	__u32 set;
 	__u64 h;
 
 	/* The parity bit names the period: this one or the one before, on a
@@ -199,23 +200,15 @@ static __always_inline int cookie_check(const struct pkt *p,
 	 */
 	if (!!(cookie & SYNFIN_COOKIE_PARITY) != (counter & 1))
 		counter--;
-	k = cookie_key(cfg, 0, counter);
-	next = cookie_key(cfg, 1, counter);
-	if (!k) {
-		k = next;
-		next = NULL;
-	}
-	/* One hash in the code, run at most twice: two would not fit the
-	 * stack.
-	 */
-	while (k) {
+	for (set = 0; set < SYNFIN_SECRET_SETS; set++) {
+		k = cookie_key(cfg, set, counter);
+		if (!k)
+			continue;
 		h = cookie_hash(k, p, isn, counter, cookie & 0xff);
 		if (!(((__u32)h ^ cookie) & SYNFIN_COOKIE_HASH_MASK)) {
 			*cookie_out = cookie;
 			return 0;
 		}
-		k = next;
-		next = NULL;
 	}
 	return -1;
 }

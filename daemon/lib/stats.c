@@ -50,11 +50,14 @@ __u64 stats_summary_value(const struct stats_summary *s,
 	return sum;
 }
 
-int stats_read_rows(int map_fd, __u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX])
+/* Rows [first, first + nrows) of the counters, summed over the CPUs, in
+ * one batched lookup (an array's batch starts after the key given).
+ */
+static int read_rows(int map_fd, __u32 first, __u32 nrows, __u64 *rows)
 {
-	const __u32 n = SYNFIN_IFACE_ROWS * SYNFIN_C__MAX;
+	const __u32 n = nrows * SYNFIN_C__MAX;
 	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
-	__u32 *keys, count = n, out_batch, i;
+	__u32 *keys, count = n, out_batch, prev, i;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u64 *vals;
 
@@ -66,9 +69,10 @@ int stats_read_rows(int map_fd, __u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX])
 		err = -ENOMEM;
 		goto out;
 	}
-	/* One batch: the whole array at once (ENOENT: it ended there). */
-	if (bpf_map_lookup_batch(map_fd, NULL, &out_batch, keys, vals, &count,
-				 &opts) && errno != ENOENT) {
+	prev = first * SYNFIN_C__MAX - 1;
+	/* ENOENT: the array ended there. */
+	if (bpf_map_lookup_batch(map_fd, first ? &prev : NULL, &out_batch, keys,
+				 vals, &count, &opts) && errno != ENOENT) {
 		err = -errno;
 		goto out;
 	}
@@ -76,19 +80,31 @@ int stats_read_rows(int map_fd, __u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX])
 		err = -EIO;
 		goto out;
 	}
-	memset(rows, 0, sizeof(__u64) * n);
 	for (i = 0; i < n; i++) {
 		__u64 sum = 0;
 
 		for (cpu = 0; cpu < ncpu; cpu++)
 			sum += vals[(size_t)i * ncpu + cpu];
-		if (keys[i] < n)
-			rows[keys[i] / SYNFIN_C__MAX][keys[i] % SYNFIN_C__MAX] = sum;
+		if (keys[i] != first * SYNFIN_C__MAX + i) {
+			err = -EIO;
+			goto out;
+		}
+		rows[i] = sum;
 	}
 out:
 	free(keys);
 	free(vals);
 	return err;
+}
+
+int stats_read_rows(int map_fd, __u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX])
+{
+	return read_rows(map_fd, 0, SYNFIN_IFACE_ROWS, &rows[0][0]);
+}
+
+int stats_read_row(int map_fd, __u32 row, __u64 out[SYNFIN_C__MAX])
+{
+	return read_rows(map_fd, row, 1, out);
 }
 
 int stats_sum(int map_fd, __u64 out[SYNFIN_C__MAX])

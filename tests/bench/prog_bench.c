@@ -22,6 +22,7 @@
 #include "synfin.skel.h"
 #include "ports.h"
 #include "pktbuild.h"
+#include "secrets.h"
 
 #define ROUNDS 9
 #define REPEAT 200000
@@ -117,6 +118,8 @@ int main(int argc, char **argv)
 {
 	struct synfin_ports ports;
 	struct synfin_cfg cfg;
+	struct secrets sec;
+	struct keyfile kf;
 	struct synfin *skel;
 	struct bench b;
 	uint8_t syn[FRAME], ack[FRAME];
@@ -130,8 +133,17 @@ int main(int argc, char **argv)
 	skel = synfin_load_sized(65536);
 	if (!skel)
 		return 1;
+	/* A host's keys, as synfind writes them. */
+	secrets_init(&sec, bpf_map__fd(skel->maps.secrets_map), 0);
+	if (secrets_keys_load(NULL, &kf, err, sizeof(err)) ||
+	    secrets_install(&sec, &kf, 0, NULL, 0)) {
+		fprintf(stderr, "prog_bench: no cookie keys\n");
+		return 1;
+	}
 	synfin_cfg_default(&cfg, 1500);
 	cfg.meta_magic = 1;
+	cfg.key_bank = sec.bank;
+	cfg.clock_ns = sec.view.clock_ns;
 	ports_parse("80", &ports, err, sizeof(err));
 	synfin_set_cfg(skel, &cfg);
 	synfin_set_ports(skel, &ports);
