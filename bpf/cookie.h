@@ -127,8 +127,12 @@ cookie_key(const struct synfin_cfg *cfg, __u32 set, __u64 counter)
 	_Static_assert(SYNFIN_SECRET_SLOTS == 3, "the division below is by 3");
 	__u32 c = counter, slot = c - 3 * (__u32)(((__u64)c * 0xaaaaaaabULL) >> 33);
 	__u32 idx = synfin_secret_index(cfg->key_bank & 1, set, slot);
-	const struct synfin_secret *k = bpf_map_lookup_elem(&secrets_map, &idx);
+	const struct synfin_secret *k;
 
+	/* The period before period 0 names an empty slot's. */
+	if (counter == SYNFIN_COUNTER_NONE)
+		return NULL;
+	k = bpf_map_lookup_elem(&secrets_map, &idx);
 	if (!k || k->counter != counter)
 		return NULL;
 	return k;

@@ -175,9 +175,9 @@ struct synfin_lpm6 {
 
 /* Cookie keys. Each time period c (the counter below) has a key of its
  * own, derived from a master key by synfind (daemon/synfind/secrets.c),
- * in slot c % 3 of a set: the data path reads the keys of c - 1, c and
- * c + 1 while synfind writes c + 2's in the slot of c - 1, which nothing
- * reads any more. Set 0 issues and accepts; set 1, a fleet's second
+ * in slot c % 3 of a set: during period c the data path reads the keys of
+ * c - 1, c and c + 1, and as c begins synfind writes c + 1's in the slot
+ * of c - 2, which nothing reads any more. Set 0 issues and accepts; set 1, a fleet's second
  * master key while it rolls, only accepts. A reload writes both sets in
  * the bank not in use and then switches synfin_cfg.key_bank, so no
  * reader ever sees a half-written key. A key names its period: in any

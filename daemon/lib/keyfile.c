@@ -89,7 +89,8 @@ int keyfile_read(const char *path, struct keyfile *kf, char *err,
 	size_t off = 0;
 
 	memset(kf, 0, sizeof(*kf));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Not blocking on a FIFO: fstat refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(err, errlen, "secret file %s: %s", path, strerror(errno));
 		return -1;

@@ -20,7 +20,7 @@ const char *const synfin_counter_help[SYNFIN_C__MAX] = {
 const struct stats_summary stats_summary[STATS_SUMMARY_MAX] = {
 	{ "syn_received", { C(SYN_SEEN), C(SYN_UNPROTECTED) }, 2 },
 	{ "synack_sent", { C(SYNACK_SENT) }, 1 },
-	{ "syn_passed", { C(SYN_UNPROTECTED), C(SYN_KERNEL_SOCK) }, 2 },
+	{ "syn_passed", { C(SYN_UNPROTECTED), C(SYN_KERNEL_SOCK), C(SYN_NO_KEY) }, 3 },
 	{ "ack_cookie_valid", { C(ACK_COOKIE_VALID) }, 1 },
 	{ "ack_cookie_invalid", { C(ACK_COOKIE_INVALID) }, 1 },
 	{ "conn_established", { C(CT_NEW_COOKIE), C(CT_NEW_KERNEL), C(CT_ADOPTED),

@@ -79,8 +79,8 @@ int daemon_apply(struct daemon *d, const struct config *c)
 
 	effective_cfg(c, &cfg);
 	cfg.meta_magic = d->meta_magic;
-	cfg.key_bank = d->sec.bank;
-	cfg.clock_ns = d->sec.view.clock_ns;
+	cfg.key_bank = d->sec.cur.bank;
+	cfg.clock_ns = d->sec.cur.view.clock_ns;
 	/* Prefixes before the flag that makes them count. */
 	if (synfin_set_prefixes(d->skel, c->prefixes, c->nprefixes) ||
 	    synfin_set_ports(d->skel, &c->ports) || synfin_set_cfg(d->skel, &cfg))
@@ -99,16 +99,16 @@ static int reload_keys(struct daemon *d, const struct config *c,
 {
 	int fleet = !!c->secret_file[0];
 
-	if (!fleet && !d->sec.view.fleet) {
-		*kf = d->sec.keys;
+	if (!fleet && !d->sec.cur.view.fleet) {
+		*kf = d->sec.cur.keys;
 		*changed = 0;
 		return 0;
 	}
 	if (secrets_keys_load(c->secret_file, kf, err, errlen))
 		return -1;
-	*changed = fleet != d->sec.view.fleet || kf->nkeys != d->sec.keys.nkeys ||
-		   memcmp(kf->key, d->sec.keys.key, sizeof(kf->key)) ||
-		   strcmp(c->secret_file, d->sec.view.file);
+	*changed = fleet != d->sec.cur.view.fleet || kf->nkeys != d->sec.cur.keys.nkeys ||
+		   memcmp(kf->key, d->sec.cur.keys.key, sizeof(kf->key)) ||
+		   strcmp(c->secret_file, d->sec.cur.view.file);
 	return 0;
 }
 
@@ -118,13 +118,11 @@ static int reload_keys(struct daemon *d, const struct config *c,
  */
 int daemon_reload(struct daemon *d, char *out, size_t outlen)
 {
-	struct keyfile kf = { 0 }, old = d->sec.keys;
+	struct keyfile kf = { 0 };
 	int keys_changed = 0, ret = -1;
-	char err[512], oldfile[sizeof(d->sec.view.file)];
-	int oldfleet = d->sec.view.fleet;
 	struct config c;
+	char err[512];
 
-	memcpy(oldfile, d->sec.view.file, sizeof(oldfile));
 	if (config_build(d->src, &c, err, sizeof(err)) ||
 	    config_check_complete(&c, err, sizeof(err))) {
 		snprintf(out, outlen, "%s", err);
@@ -167,8 +165,9 @@ int daemon_reload(struct daemon *d, char *out, size_t outlen)
 	if (daemon_apply(d, &c)) {
 		snprintf(out, outlen, "couldn't write the new settings; the running ones stay");
 		pr_err("Reload failed half-way; restoring the running settings");
+		/* The old keys' bank is as it was: back to it. */
 		if (keys_changed)
-			secrets_install(&d->sec, &old, oldfleet, oldfile, 0);
+			secrets_undo(&d->sec);
 		d->conf.ports = d->ports;
 		daemon_apply(d, &d->conf);
 		goto out;
@@ -183,23 +182,22 @@ int daemon_reload(struct daemon *d, char *out, size_t outlen)
 	ret = 0;
 out:
 	keyfile_wipe(&kf);
-	keyfile_wipe(&old);
 	return ret;
 }
 
 void daemon_log_keys(const struct daemon *d)
 {
-	const struct secrets_view *v = &d->sec.view;
+	const struct secrets_view *v = &d->sec.cur.view;
 
 	if (!v->fleet)
 		pr_info("cookie keys: this host's own (random), period %llu",
-			(unsigned long long)d->sec.counter);
+			(unsigned long long)d->sec.cur.counter);
 	else if (v->nkeys > 1)
 		pr_info("cookie keys: fleet key %s from %s, also accepting %s, period %llu (real time)",
-			v->fp[0], v->file, v->fp[1], (unsigned long long)d->sec.counter);
+			v->fp[0], v->file, v->fp[1], (unsigned long long)d->sec.cur.counter);
 	else
 		pr_info("cookie keys: fleet key %s from %s, period %llu (real time)",
-			v->fp[0], v->file, (unsigned long long)d->sec.counter);
+			v->fp[0], v->file, (unsigned long long)d->sec.cur.counter);
 }
 
 /* The LRU evicts silently when the table is full: count it here. */
@@ -290,18 +288,20 @@ static void next_keys(struct daemon *d)
 {
 	int r = secrets_tick(&d->sec);
 
-	if (r < 0) {
+	if (r < 0)
 		pr_warn("Cookie keys not written; SYNs go to the kernel once the written ones run out");
-		return;
+	/* After the clock was set: the settings switch to the new bank, on
+	 * a later tick if this write fails.
+	 */
+	if (r == 1 || d->cfg_stale) {
+		d->cfg.key_bank = d->sec.cur.bank;
+		d->cfg.clock_ns = d->sec.cur.view.clock_ns;
+		d->cfg_stale = !!synfin_set_cfg(d->skel, &d->cfg);
+		if (d->cfg_stale)
+			pr_warn("Couldn't switch to the cookie keys of the clock's new time; trying again");
 	}
-	if (r == 1) {
-		d->cfg.key_bank = d->sec.bank;
-		d->cfg.clock_ns = d->sec.view.clock_ns;
-		if (synfin_set_cfg(d->skel, &d->cfg))
-			pr_warn("Couldn't switch to the cookie keys of the clock's new time");
-	}
-	if (d->sec.counter != d->secret_counter) {
-		d->secret_counter = d->sec.counter;
+	if (d->sec.cur.counter != d->secret_counter) {
+		d->secret_counter = d->sec.cur.counter;
 		/* The metrics thread reads it. */
 		__atomic_store_n(&d->secret_ns, monotonic_ns(), __ATOMIC_RELAXED);
 	}

@@ -36,6 +36,7 @@ struct daemon {
 	__u64 secret_ns;	/* when the newest cookie key was written */
 	struct secrets sec;	/* the cookie keys in force */
 	__u64 secret_counter;	/* the period secret_ns was taken in */
+	int cfg_stale;		/* settings not yet switched to sec's bank */
 	struct sweep_cursor cursor;	/* the sweep's pass under way */
 	struct ct_filter filter;	/* the table's, rebuilt by the sweep */
 	__u64 ct_present;	/* entries, as of the last full pass */

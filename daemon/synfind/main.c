@@ -446,13 +446,14 @@ int main(int argc, char **argv)
 	/* Over pins, the host's keys still valid stay: so do the cookies in
 	 * flight across a restart. Keys first: the settings switch to them.
 	 */
-	secrets_init(&d.sec, bpf_map__fd(d.skel->maps.secrets_map), d.key_bank);
-	n = secrets_install(&d.sec, &keys, !!d.conf.secret_file[0],
+	n = secrets_init(&d.sec, bpf_map__fd(d.skel->maps.secrets_map),
+			 d.key_bank, !d.pins_reused) ||
+	    secrets_install(&d.sec, &keys, !!d.conf.secret_file[0],
 			    d.conf.secret_file, d.pins_reused);
 	keyfile_wipe(&keys);
 	if (n || daemon_apply(&d, &d.conf))
 		goto err_unpin;
-	d.secret_counter = d.sec.counter;
+	d.secret_counter = d.sec.cur.counter;
 	if (ct_filter_open(&d.filter, bpf_map__fd(d.skel->maps.ct_filter))) {
 		pr_err("Couldn't map the connection table's filter: %s", strerror(errno));
 		goto err_unpin;

@@ -119,6 +119,19 @@ static void put_keys(FILE *f, struct secrets *sec)
 		secrets_period_left_ns(v.clock_ns) / 1e9);
 }
 
+/* A label's value as the text format escapes it: \\, \" and \\n. */
+static void put_label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
 /* Each counter: a series per interface (and one for frames seen on none
  * of them, when there were any), or the rows' sum without interfaces.
  */
@@ -139,9 +152,11 @@ static void put_counters(FILE *f, const struct metrics_source *src,
 			fprintf(f, "%s %llu\n", name, (unsigned long long)sum);
 			continue;
 		}
-		for (r = 0; r < src->nifaces && r < SYNFIN_MAX_IFACES; r++)
-			fprintf(f, "%s{iface=\"%s\"} %llu\n", name, src->ifaces[r],
-				(unsigned long long)rows[r][i]);
+		for (r = 0; r < src->nifaces && r < SYNFIN_MAX_IFACES; r++) {
+			fprintf(f, "%s{iface=\"", name);
+			put_label_value(f, src->ifaces[r]);
+			fprintf(f, "\"} %llu\n", (unsigned long long)rows[r][i]);
+		}
 		if (rows[SYNFIN_IFACE_OTHER][i])
 			fprintf(f, "%s{iface=\"\"} %llu\n", name,
 				(unsigned long long)rows[SYNFIN_IFACE_OTHER][i]);

@@ -18,8 +18,11 @@
 
 #define KDF_SALT "synfin"
 #define KDF_INFO "synfin cookie key"
-/* A clock set by more than this moves the fleet's periods: keys again. */
-#define CLOCK_STEP_NS NS_PER_MS
+/* A clock set by more than this moves the fleet's periods: keys again.
+ * Far above what reading the offset can be off by, far below the 8.6 s
+ * hosts may be apart.
+ */
+#define CLOCK_STEP_NS (10 * NS_PER_MS)
 
 static __u64 clock_read(clockid_t id)
 {
@@ -31,14 +34,24 @@ static __u64 clock_read(clockid_t id)
 
 __u64 secrets_clock_offset(int fleet)
 {
-	__u64 m0, r, m1;
+	__u64 m0, r, m1, best = 0, width = ~0ULL;
+	int i;
 
 	if (!fleet)
 		return 0;
-	m0 = clock_read(CLOCK_MONOTONIC);
-	r = clock_read(CLOCK_REALTIME);
-	m1 = clock_read(CLOCK_MONOTONIC);
-	return r - (m0 + (m1 - m0) / 2);
+	/* Real time between two monotonic reads: the narrowest of three
+	 * (a preemption between the reads widens one).
+	 */
+	for (i = 0; i < 3; i++) {
+		m0 = clock_read(CLOCK_MONOTONIC);
+		r = clock_read(CLOCK_REALTIME);
+		m1 = clock_read(CLOCK_MONOTONIC);
+		if (m1 - m0 < width) {
+			width = m1 - m0;
+			best = r - (m0 + width / 2);
+		}
+	}
+	return best;
 }
 
 /* The clock of the BPF side's bpf_ktime_get_coarse_ns(), plus the offset. */
@@ -112,12 +125,22 @@ int secrets_keys_load(const char *path, struct keyfile *kf, char *err,
 	return 0;
 }
 
-void secrets_init(struct secrets *s, int map_fd, __u32 bank)
+int secrets_init(struct secrets *s, int map_fd, __u32 bank, int fresh)
 {
+	const struct synfin_secret none = { .counter = SYNFIN_COUNTER_NONE };
+	__u32 i;
+
 	memset(s, 0, sizeof(*s));
 	s->map_fd = map_fd;
-	s->bank = bank & 1;
+	s->cur.bank = bank & 1;
 	pthread_mutex_init(&s->lock, NULL);
+	for (i = 0; fresh && i < SYNFIN_SECRET_ENTRIES; i++) {
+		if (bpf_map_update_elem(map_fd, &i, &none, BPF_ANY)) {
+			pr_err("Couldn't empty the cookie keys: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int slot_write(struct secrets *s, __u32 bank, __u32 set,
@@ -161,81 +184,109 @@ static int period_write(struct secrets *s, __u32 bank, const struct keyfile *kf,
  */
 static int period_kept(struct secrets *s, __u64 counter, struct synfin_secret *k)
 {
-	__u32 idx = synfin_secret_index(s->bank, 0, counter % SYNFIN_SECRET_SLOTS);
+	__u32 idx = synfin_secret_index(s->cur.bank, 0, counter % SYNFIN_SECRET_SLOTS);
 
 	return !bpf_map_lookup_elem(s->map_fd, &idx, k) && k->counter == counter;
 }
 
-static void view_set(struct secrets *s, const struct keyfile *kf, int fleet,
-		     const char *file, __u64 clock_ns)
+static void view_make(struct secrets_view *v, const struct keyfile *kf,
+		      int fleet, const char *file, __u64 clock_ns)
 {
 	int i;
 
+	memset(v, 0, sizeof(*v));
+	v->fleet = fleet;
+	snprintf(v->file, sizeof(v->file), "%s", fleet && file ? file : "");
+	v->nkeys = kf->nkeys;
+	for (i = 0; i < KEYFILE_MAX_KEYS && i < kf->nkeys; i++)
+		master_key_fingerprint(&kf->key[i], v->fp[i]);
+	v->clock_ns = clock_ns;
+}
+
+/* Puts st in force; the metrics thread reads the view meanwhile. */
+static void state_set(struct secrets *s, const struct secrets_state *st)
+{
 	pthread_mutex_lock(&s->lock);
-	s->view.fleet = fleet;
-	snprintf(s->view.file, sizeof(s->view.file), "%s", fleet && file ? file : "");
-	s->view.nkeys = kf->nkeys;
-	for (i = 0; i < KEYFILE_MAX_KEYS; i++) {
-		if (i < kf->nkeys)
-			master_key_fingerprint(&kf->key[i], s->view.fp[i]);
-		else
-			s->view.fp[i][0] = '\0';
-	}
-	s->view.clock_ns = clock_ns;
+	s->cur = *st;
 	pthread_mutex_unlock(&s->lock);
 }
 
-int secrets_install(struct secrets *s, const struct keyfile *kf, int fleet,
-		    const char *file, int keep)
+int secrets_install_at(struct secrets *s, const struct keyfile *kf, int fleet,
+		       const char *file, int keep, __u64 clock_ns)
 {
-	__u64 clock_ns = secrets_clock_offset(fleet);
-	__u64 c = secrets_counter_now(clock_ns), p;
-	__u32 bank = s->bank ^ 1;
+	__u64 c = secrets_counter_now(clock_ns);
+	struct secrets_state st = { .bank = s->cur.bank ^ 1, .counter = c };
 	struct synfin_secret k;
-	int err = 0;
+	int err = 0, i;
 
-	for (p = c - 1; p <= c + 1 && !err; p++) {
+	for (i = 0; i < SYNFIN_SECRET_SLOTS && !err; i++) {
+		__u64 p = c + i - 1;
+
+		/* The period before the first (a host key in its first
+		 * 68.7 s of uptime): none, and its slot is period 0's.
+		 */
+		if (!c && !i)
+			continue;
 		if (keep && !fleet && period_kept(s, p, &k)) {
 			struct synfin_secret none = { .counter = SYNFIN_COUNTER_NONE };
 
-			err = slot_write(s, bank, 0, &k, p) ||
-			      slot_write(s, bank, 1, &none, p);
+			err = slot_write(s, st.bank, 0, &k, p) ||
+			      slot_write(s, st.bank, 1, &none, p);
 		} else {
-			err = period_write(s, bank, kf, p);
+			err = period_write(s, st.bank, kf, p);
 		}
 	}
 	explicit_bzero(&k, sizeof(k));
 	if (err)
 		return -1;
-	s->bank = bank;
-	s->counter = c;
-	if (&s->keys != kf)
-		s->keys = *kf;
-	view_set(s, kf, fleet, file, clock_ns);
+	st.keys = *kf;
+	view_make(&st.view, kf, fleet, file, clock_ns);
+	keyfile_wipe(&s->prev.keys);
+	s->prev = s->cur;
+	state_set(s, &st);
+	keyfile_wipe(&st.keys);
 	return 0;
+}
+
+int secrets_install(struct secrets *s, const struct keyfile *kf, int fleet,
+		    const char *file, int keep)
+{
+	return secrets_install_at(s, kf, fleet, file, keep,
+				  secrets_clock_offset(fleet));
+}
+
+void secrets_undo(struct secrets *s)
+{
+	state_set(s, &s->prev);
 }
 
 int secrets_tick(struct secrets *s)
 {
-	__u64 clock_ns = secrets_clock_offset(s->view.fleet), c, p;
-	__s64 moved = (__s64)(clock_ns - s->view.clock_ns);
-	char file[sizeof(s->view.file)];
+	struct secrets_state *cur = &s->cur;
+	__u64 clock_ns = secrets_clock_offset(cur->view.fleet), c, p;
+	__s64 moved = (__s64)(clock_ns - cur->view.clock_ns);
+	char file[sizeof(cur->view.file)];
+	struct keyfile keys;
+	int err;
 
 	if (moved > (__s64)CLOCK_STEP_NS || moved < -(__s64)CLOCK_STEP_NS) {
 		pr_info("the clock was set by %+.3f s: cookie keys for its periods",
 			moved / 1e9);
-		memcpy(file, s->view.file, sizeof(file));
-		return secrets_install(s, &s->keys, s->view.fleet, file, 0) ? -1 : 1;
+		memcpy(file, cur->view.file, sizeof(file));
+		keys = cur->keys;
+		err = secrets_install_at(s, &keys, cur->view.fleet, file, 0, clock_ns);
+		keyfile_wipe(&keys);
+		return err ? -1 : 1;
 	}
-	c = secrets_counter_now(s->view.clock_ns);
-	if (c <= s->counter)
+	c = secrets_counter_now(cur->view.clock_ns);
+	if (c <= cur->counter)
 		return 0;
 	/* Normally just c + 1's; after a stop (a suspend), all that are due. */
-	p = c - 1 > s->counter + 2 ? c - 1 : s->counter + 2;
+	p = c - 1 > cur->counter + 2 ? c - 1 : cur->counter + 2;
 	for (; p <= c + 1; p++)
-		if (period_write(s, s->bank, &s->keys, p))
+		if (period_write(s, cur->bank, &cur->keys, p))
 			return -1;
-	s->counter = c;
+	cur->counter = c;
 	pr_debug("cookie keys written for period %llu", (unsigned long long)c + 1);
 	return 0;
 }
@@ -243,12 +294,13 @@ int secrets_tick(struct secrets *s)
 void secrets_view_get(struct secrets *s, struct secrets_view *v)
 {
 	pthread_mutex_lock(&s->lock);
-	*v = s->view;
+	*v = s->cur.view;
 	pthread_mutex_unlock(&s->lock);
 }
 
 void secrets_destroy(struct secrets *s)
 {
-	keyfile_wipe(&s->keys);
+	keyfile_wipe(&s->cur.keys);
+	keyfile_wipe(&s->prev.keys);
 	pthread_mutex_destroy(&s->lock);
 }

@@ -21,13 +21,18 @@ struct secrets_view {
 	__u64 clock_ns;			/* synfin_cfg.clock_ns */
 };
 
-struct secrets {
-	int map_fd;			/* secrets_map */
+/* What secrets_install() changes, kept for secrets_undo(). */
+struct secrets_state {
 	__u32 bank;			/* in use; synfin_cfg.key_bank */
 	__u64 counter;			/* the period whose successor is written */
 	struct keyfile keys;		/* the master keys in force */
 	struct secrets_view view;
-	pthread_mutex_t lock;		/* view's, for the metrics thread */
+};
+
+struct secrets {
+	int map_fd;			/* secrets_map */
+	struct secrets_state cur, prev;
+	pthread_mutex_t lock;		/* cur.view's, for the metrics thread */
 };
 
 /* The cookie clock's offset from the coarse CLOCK_MONOTONIC: 0 for a
@@ -52,9 +57,10 @@ int secrets_derive(const struct master_key *m, __u64 counter,
 int secrets_keys_load(const char *path, struct keyfile *kf, char *err,
 		      size_t errlen);
 /* Starts on map_fd with bank the one in use (a restart over pins reads it
- * from the settings; else 0).
+ * from the settings; else 0). A fresh map is emptied first: an entry the
+ * kernel zeroed would read as period 0's key. 0, or -1 logged.
  */
-void secrets_init(struct secrets *s, int map_fd, __u32 bank);
+int secrets_init(struct secrets *s, int map_fd, __u32 bank, int fresh);
 /* Puts kf in force: writes the periods around now of both sets in the bank
  * not in use, then takes it as in use. The caller then writes s->bank and
  * s->view.clock_ns into synfin_cfg, which makes the switch. With keep,
@@ -63,9 +69,19 @@ void secrets_init(struct secrets *s, int map_fd, __u32 bank);
  */
 int secrets_install(struct secrets *s, const struct keyfile *kf, int fleet,
 		    const char *file, int keep);
+/* The same on a cookie clock clock_ns ahead of the coarse monotonic one
+ * (secrets_install: secrets_clock_offset(fleet)); for tests.
+ */
+int secrets_install_at(struct secrets *s, const struct keyfile *kf, int fleet,
+		       const char *file, int keep, __u64 clock_ns);
+/* Back to the keys before the last secrets_install(), whose bank it left
+ * alone: for a reload that failed after it. The caller writes the bank
+ * into synfin_cfg again.
+ */
+void secrets_undo(struct secrets *s);
 /* Once a tick: the next period's keys when a period began. 1 when the
  * clock offset moved (the clock was set) and keys were installed again:
- * synfin_cfg needs writing; 0; -1 logged.
+ * synfin_cfg needs writing (s->cur.bank and view.clock_ns); 0; -1 logged.
  */
 int secrets_tick(struct secrets *s);
 void secrets_view_get(struct secrets *s, struct secrets_view *v);

@@ -134,16 +134,16 @@ int main(int argc, char **argv)
 	if (!skel)
 		return 1;
 	/* A host's keys, as synfind writes them. */
-	secrets_init(&sec, bpf_map__fd(skel->maps.secrets_map), 0);
-	if (secrets_keys_load(NULL, &kf, err, sizeof(err)) ||
+	if (secrets_init(&sec, bpf_map__fd(skel->maps.secrets_map), 0, 1) ||
+	    secrets_keys_load(NULL, &kf, err, sizeof(err)) ||
 	    secrets_install(&sec, &kf, 0, NULL, 0)) {
 		fprintf(stderr, "prog_bench: no cookie keys\n");
 		return 1;
 	}
 	synfin_cfg_default(&cfg, 1500);
 	cfg.meta_magic = 1;
-	cfg.key_bank = sec.bank;
-	cfg.clock_ns = sec.view.clock_ns;
+	cfg.key_bank = sec.cur.bank;
+	cfg.clock_ns = sec.cur.view.clock_ns;
 	ports_parse("80", &ports, err, sizeof(err));
 	synfin_set_cfg(skel, &cfg);
 	synfin_set_ports(skel, &ports);

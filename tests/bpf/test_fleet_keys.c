@@ -34,35 +34,38 @@ struct fleet_case {
 	int valid;
 };
 
+/* The clock runs on between a row's setting it and its run: a margin of a
+ * second or more on the side time moves to, wherever it could flip a row.
+ */
 static const struct fleet_case cases[] = {
 	{ "same file, at once", 0, FILE_A, FILE_A, SEC, SEC / 100, 1 },
 	{ "same file, at once, ipv6", 1, FILE_A, FILE_A, SEC, SEC / 100, 1 },
 	{ "ACK just after a period boundary", 0, FILE_A, FILE_A,
-	  L - SEC / 2, SEC, 1 },
+	  L - 2 * SEC, 3 * SEC, 1 },
 	{ "ACK just after a period boundary, ipv6", 1, FILE_A, FILE_A,
-	  L - SEC / 2, SEC, 1 },
+	  L - 2 * SEC, 3 * SEC, 1 },
 	/* The checker's clock behind: it is still in the period before. */
 	{ "checker 5 s behind, cookie just after a boundary", 0, FILE_A, FILE_A,
 	  SEC / 2, -5 * SEC, 1 },
 	{ "checker 8.5 s behind, cookie just after a boundary", 1, FILE_A, FILE_A,
 	  SEC / 2, -S + SEC / 10, 1 },
-	/* 9 s behind refuses a cookie from the first 0.4 s of a period (later
-	 * ones it reads as its own period's).
+	/* 10 s behind refuses a cookie from the first 1.4 s of a period (it
+	 * reads later ones as its own period's).
 	 */
-	{ "checker 9 s behind: past the tolerance", 0, FILE_A, FILE_A,
-	  SEC / 5, -9 * SEC, 0 },
+	{ "checker 10 s behind: past the tolerance", 0, FILE_A, FILE_A,
+	  SEC / 5, -10 * SEC, 0 },
 	/* Ahead: the cookie from the end of a period, read in the next. */
 	{ "checker 8.5 s ahead, cookie from a period's end", 0, FILE_A, FILE_A,
-	  L - SEC / 2, S - SEC / 10, 1 },
+	  L - 2 * SEC, S - SEC / 10, 1 },
 	/* The lifetime: until the checker's clock, read S ahead, passes the
 	 * end of the period after the cookie's.
 	 */
-	{ "a period's last cookie, 1 s before it expires", 0, FILE_A, FILE_A,
-	  L - SEC / 2, L - S + SEC / 2 - SEC, 1 },
+	{ "a period's last cookie, 2 s before it expires", 0, FILE_A, FILE_A,
+	  L - 2 * SEC, L - S, 1 },
 	{ "a period's last cookie, 1 s after it expired", 0, FILE_A, FILE_A,
-	  L - SEC / 2, L - S + SEC / 2 + SEC, 0 },
-	{ "a period's first cookie, 1 s before it expires", 1, FILE_A, FILE_A,
-	  SEC / 2, 2 * L - S - SEC / 2 - SEC, 1 },
+	  L - 2 * SEC, L - S + 3 * SEC, 0 },
+	{ "a period's first cookie, 2 s before it expires", 1, FILE_A, FILE_A,
+	  SEC / 2, 2 * L - S - SEC / 2 - 2 * SEC, 1 },
 	{ "a period's first cookie, 1 s after it expired", 1, FILE_A, FILE_A,
 	  SEC / 2, 2 * L - S - SEC / 2 + SEC, 0 },
 	/* Another fleet's cookie. */
@@ -82,7 +85,7 @@ static const struct fleet_case cases[] = {
 	{ "roll: [B, A] issues, [A] alone refuses", 0, FILE_BA, FILE_A, SEC, SEC / 100, 0 },
 	/* Across a boundary, with the second key. */
 	{ "roll: [A, B] issues at a period's end, [B, A] accepts after it", 0,
-	  FILE_AB, FILE_BA, L - SEC / 2, SEC, 1 },
+	  FILE_AB, FILE_BA, L - 2 * SEC, 3 * SEC, 1 },
 };
 
 static struct master_key master(int which)
@@ -173,6 +176,83 @@ static void no_key_passes(void **state)
 	EXPECT_DELTAS(&r, D(SYN_SEEN, 1), D(SYN_NO_KEY, 1));
 }
 
+/* A host's key in its first period (synfind started within 68.7 s of
+ * boot: the host's cookie clock is the uptime): periods 0 and 1 have their
+ * keys, the period before 0 is no key, and no slot is the zeroed entry
+ * the kernel made, which would read as period 0's all-zero key.
+ */
+static void first_period(void **state)
+{
+	struct fx *fx = *state;
+	static const struct pkt_spec syn4 = PKT_SPEC4(.flags = PKT_TCP_SYN);
+	struct pkt_spec syn = syn4, ack;
+	int fd = bpf_map__fd(fx->skel->maps.secrets_map);
+	struct timespec ts;
+	struct secrets sec;
+	struct keyfile kf;
+	char err[256];
+	static struct fx_run r;
+	struct pkt_view v;
+	uint64_t now;
+	__u32 i;
+
+	/* As a fresh load has it: every entry zeroed. */
+	for (i = 0; i < SYNFIN_SECRET_ENTRIES; i++) {
+		struct synfin_secret zero = {};
+
+		assert_int_equal(bpf_map_update_elem(fd, &i, &zero, BPF_ANY), 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+	assert_int_equal(secrets_init(&sec, fd, 0, 1), 0);
+	assert_int_equal(secrets_keys_load(NULL, &kf, err, sizeof(err)), 0);
+	/* A clock 2 s into period 0. */
+	assert_int_equal(secrets_install_at(&sec, &kf, 0, NULL, 0, 2 * SEC - now), 0);
+	assert_int_equal(sec.cur.counter, 0);
+	for (i = 0; i < SYNFIN_SECRET_ENTRIES; i++) {
+		struct synfin_secret k;
+		__u32 slot = i % SYNFIN_SECRET_SLOTS;
+		int keyed = i / SYNFIN_SECRET_SLOTS == sec.cur.bank * SYNFIN_SECRET_SETS &&
+			    slot < 2;
+
+		assert_int_equal(bpf_map_lookup_elem(fd, &i, &k), 0);
+		assert_int_equal(k.counter, keyed ? slot : SYNFIN_COUNTER_NONE);
+		assert_false(keyed && !k.k0 && !k.k1);
+	}
+	/* The programs make and take a cookie under it. */
+	fx->cfg.key_bank = sec.cur.bank;
+	fx_set_clock(fx, 2 * SEC);
+	pkt_opt_mss(&syn, 1460);
+	fx_xdp(fx, fx_build_pkt, &syn, &r);
+	assert_int_equal(r.retval, FX_XDP_TX);
+	assert_int_equal(pkt_parse(r.pkt, r.pkt_len, &v, NULL), 0);
+	ack = syn;
+	ack.flags = PKT_TCP_ACK;
+	ack.seq = syn.seq + 1;
+	ack.ack = v.seq + 1;
+	ack.tcp_opts_len = 0;
+	fx_xdp(fx, fx_build_pkt, &ack, &r);
+	assert_int_equal(r.retval, FX_XDP_PASS);
+	assert_int_equal(r.after[SYNFIN_C_ACK_COOKIE_VALID] - r.before[SYNFIN_C_ACK_COOKIE_VALID], 1);
+	/* A cookie made under an all-zero key for the period before 0 (an
+	 * empty slot names it): refused.
+	 */
+	syn.sport++;
+	memset(fx->key[SYNFIN_COUNTER_NONE % SYNFIN_SECRET_SLOTS], 0, 16);
+	ack = syn;
+	ack.flags = PKT_TCP_ACK;
+	ack.seq = syn.seq + 1;
+	ack.ack = fx_ref_cookie(fx, &syn, syn.seq, SYNFIN_COUNTER_NONE,
+				&(struct fx_cookie_opts){ .ws = 15 }).seq + 1;
+	ack.tcp_opts_len = 0;
+	fx_xdp(fx, fx_build_pkt, &ack, &r);
+	assert_int_equal(r.retval, FX_XDP_DROP);
+	assert_int_equal(r.after[SYNFIN_C_ACK_COOKIE_INVALID] - r.before[SYNFIN_C_ACK_COOKIE_INVALID], 1);
+	fx->cfg.key_bank = 0;
+	keyfile_wipe(&kf);
+	secrets_destroy(&sec);
+}
+
 /* The derivation, against values from Python's hmac (an HKDF of its own:
  * RFC 5869 with SHA-256, salt "synfin", info "synfin cookie key" and the
  * period as 8 bytes big endian), and the fingerprint likewise.
@@ -211,6 +291,7 @@ int main(void)
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(no_key_passes),
+		cmocka_unit_test(first_period),
 		cmocka_unit_test(derivation_known_answers),
 	};
 
