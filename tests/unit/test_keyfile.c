@@ -109,6 +109,11 @@ static void bad_files(void **state)
 	}
 	assert_int_equal(keyfile_read(dir, &kf, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a regular file"));
+	/* A FIFO is refused, not waited on. */
+	snprintf(want, sizeof(want), "%s/fifo", dir);
+	assert_int_equal(mkfifo(want, 0600), 0);
+	assert_int_equal(keyfile_read(want, &kf, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
 	snprintf(want, sizeof(want), "%s/missing", dir);
 	assert_int_equal(keyfile_read(want, &kf, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "No such file or directory"));
