@@ -187,7 +187,13 @@ static __always_inline void ct_on_fin(struct synfin_ct_entry *e, int from,
 	count(SYNFIN_C_CT_FIN);
 
 	if (s->state == SF_TCP_CLOSE_WAIT) {
-		ct_set_state(s, SF_TCP_LAST_ACK);
+		/* A FIN from before this side's ACK of the peer's FIN (its
+		 * number behind what the side sent since) left FIN-WAIT-1,
+		 * was lost and comes again: the FINs crossed, CLOSING
+		 * (packetdrill's tcp_disorder_fin_in_FIN_WAIT). Else LAST-ACK.
+		 */
+		ct_set_state(s, seq_after(s->next_seq, fin_seq) ? SF_TCP_CLOSING
+								: SF_TCP_LAST_ACK);
 	} else if ((r->flags & (SF_CT_FIN_SENT | SF_CT_FIN_ACKED)) ==
 		   SF_CT_FIN_SENT) {
 		/* The peer's FIN is out and this side hasn't acked it: the

@@ -51,9 +51,6 @@ DOCUMENTED = {
         "close; S never got C's FIN: FIN-WAIT-2"),
     ('disorder-fin', "C's ACK of S's FIN before C's FIN"): ((CW, FW2),
         "C's FIN never passed synfin; the ACK's seq (past the FIN) says C sent one"),
-    ('disorder-fin', 'C FIN retransmitted, S ACK'): ((CL, TW),
-        "synfin took C for CLOSE-WAIT, so its FIN for LAST-ACK; the FIN's seq is "
-        "before C's earlier ACK of S's FIN, so C sent it from FIN-WAIT-1: CLOSING, then TIME-WAIT"),
     ('rst-fin-wait-1', 'C FIN, S ACK lost after synfin'): ((FW2, CW), ACK_OF_FIN_SEEN),
     ('rst-last-ack', 'S shutdown, C ACK lost before synfin'): ((FW2, LA),
         "synfin moves C to TIME-WAIT on C's ACK of S's FIN, which it never saw"),
