@@ -11,7 +11,7 @@ suites=${*:-lint unit bpf fuzz e2e}
 export BUILD
 pass=0 failn=0 skipn=0 failed=()
 # e2e tests run in XDP mode and again in TC mode (tests/e2e/lib.sh, SF_MODE).
-BOTH_MODES="test_handshake test_close test_daemon test_forged_ack test_ifaces test_fleet"
+BOTH_MODES="test_handshake test_close test_daemon test_forged_ack test_ifaces test_fleet test_conform test_door"
 
 run_one() {	# name limit_s command...
 	local name=$1 limit=$2 rc t0=$SECONDS
