@@ -107,19 +107,28 @@ int stats_read_row(int map_fd, __u32 row, __u64 out[SYNFIN_C__MAX])
 	return read_rows(map_fd, row, 1, out);
 }
 
+void stats_rows_total(__u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX],
+		      __u64 out[SYNFIN_C__MAX])
+{
+	int r, c;
+
+	for (c = 0; c < SYNFIN_C__MAX; c++) {
+		out[c] = 0;
+		for (r = 0; r < SYNFIN_IFACE_ROWS; r++)
+			out[c] += rows[r][c];
+	}
+}
+
 int stats_sum(int map_fd, __u64 out[SYNFIN_C__MAX])
 {
 	__u64 (*rows)[SYNFIN_C__MAX] = calloc(SYNFIN_IFACE_ROWS, sizeof(*rows));
-	int err, r, c;
+	int err;
 
 	if (!rows)
 		return -ENOMEM;
 	err = stats_read_rows(map_fd, rows);
-	for (c = 0; c < SYNFIN_C__MAX; c++) {
-		out[c] = 0;
-		for (r = 0; !err && r < SYNFIN_IFACE_ROWS; r++)
-			out[c] += rows[r][c];
-	}
+	if (!err)
+		stats_rows_total(rows, out);
 	free(rows);
 	return err;
 }

@@ -28,6 +28,9 @@ __u64 stats_summary_value(const struct stats_summary *s,
 int stats_read_rows(int map_fd, __u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX]);
 /* Row row alone. */
 int stats_read_row(int map_fd, __u32 row, __u64 out[SYNFIN_C__MAX]);
+/* The rows' sum: the counters of every interface and of none. */
+void stats_rows_total(__u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX],
+		      __u64 out[SYNFIN_C__MAX]);
 /* The counters of every row, summed into out. Returns 0 or -errno. */
 int stats_sum(int map_fd, __u64 out[SYNFIN_C__MAX]);
 void stats_print(FILE *f, const __u64 v[SYNFIN_C__MAX]);

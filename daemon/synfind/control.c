@@ -110,10 +110,7 @@ static json_object *cmd_stats(struct daemon *d, json_object *req)
 		json_object_put(ifs);
 		return error_reply("Couldn't read the counters: %s", strerror(-err));
 	}
-	memset(v, 0, sizeof(v));
-	for (r = 0; r < SYNFIN_IFACE_ROWS; r++)
-		for (i = 0; i < SYNFIN_C__MAX; i++)
-			v[i] += rows[r][i];
+	stats_rows_total(rows, v);
 	for (i = 0; i < SYNFIN_C__MAX; i++)
 		json_object_object_add(c, synfin_counter_names[i],
 				       json_object_new_int64(v[i]));
@@ -203,7 +200,8 @@ static json_object *cmd_status(struct daemon *d, json_object *req)
 	json_object_object_add(o, "ct_entries", json_object_new_int64(d->ct_present));
 	json_object_object_add(o, "ct_size", json_object_new_int64(d->ct_size));
 	json_object_object_add(o, "secret_age_ms",
-			       json_object_new_int64((now - d->secret_ns) / 1000000));
+			       json_object_new_int64((now - __atomic_load_n(&d->sec.written_ns,
+								   __ATOMIC_RELAXED)) / 1000000));
 	json_object_object_add(o, "cookie_key", cookie_key_json(d));
 	json_object_object_add(o, "last_sweep_us",
 			       json_object_new_int64(d->sweep_cost_ns / 1000));

@@ -300,11 +300,6 @@ static void next_keys(struct daemon *d)
 		if (d->cfg_stale)
 			pr_warn("Couldn't switch to the cookie keys of the clock's new time; trying again");
 	}
-	if (d->sec.cur.counter != d->secret_counter) {
-		d->secret_counter = d->sec.cur.counter;
-		/* The metrics thread reads it. */
-		__atomic_store_n(&d->secret_ns, monotonic_ns(), __ATOMIC_RELAXED);
-	}
 }
 
 void daemon_tick(struct daemon *d)

@@ -33,9 +33,7 @@ struct daemon {
 	__u32 meta_magic;	/* XDP -> TC metadata tag; kept across --keep */
 	__u32 key_bank;		/* the kept settings' bank of keys, over pins */
 	__u64 started_ns;	/* CLOCK_MONOTONIC */
-	__u64 secret_ns;	/* when the newest cookie key was written */
 	struct secrets sec;	/* the cookie keys in force */
-	__u64 secret_counter;	/* the period secret_ns was taken in */
 	int cfg_stale;		/* settings not yet switched to sec's bank */
 	struct sweep_cursor cursor;	/* the sweep's pass under way */
 	struct ct_filter filter;	/* the table's, rebuilt by the sweep */

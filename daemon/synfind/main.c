@@ -453,7 +453,6 @@ int main(int argc, char **argv)
 	keyfile_wipe(&keys);
 	if (n || daemon_apply(&d, &d.conf))
 		goto err_unpin;
-	d.secret_counter = d.sec.cur.counter;
 	if (ct_filter_open(&d.filter, bpf_map__fd(d.skel->maps.ct_filter))) {
 		pr_err("Couldn't map the connection table's filter: %s", strerror(errno));
 		goto err_unpin;
@@ -462,7 +461,7 @@ int main(int argc, char **argv)
 	d.cursor.filter_every_ns = FILTER_REBUILD_S * NS_PER_S;
 	if (!d.filter.can_rebuild)
 		pr_warn("No RCU grace period from userspace here (membarrier, nohz_full?): the connection table's filter won't be rebuilt, and fills up as connections come and go");
-	d.started_ns = d.secret_ns = monotonic_ns();
+	d.started_ns = monotonic_ns();
 	if (synfin_set_ifaces(d.skel, d.conf.ifaces, d.conf.nifaces))
 		goto err_unpin;
 	cfd = control_open(d.conf.control_socket);
@@ -484,7 +483,7 @@ int main(int argc, char **argv)
 			.conntrack_fd = bpf_map__fd(d.skel->maps.conntrack),
 			.ct_size = d.ct_size,
 			.started_ns = d.started_ns,
-			.secret_ns = &d.secret_ns,
+			.secret_ns = &d.sec.written_ns,
 			.filter = &d.filter,
 			.sec = &d.sec,
 		};

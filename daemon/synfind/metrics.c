@@ -138,18 +138,16 @@ static void put_label_value(FILE *f, const char *v)
 static void put_counters(FILE *f, const struct metrics_source *src,
 			 __u64 rows[SYNFIN_IFACE_ROWS][SYNFIN_C__MAX])
 {
+	__u64 total[SYNFIN_C__MAX];
 	char name[128];
 	int i, r;
 
+	stats_rows_total(rows, total);
 	for (i = 0; i < SYNFIN_C__MAX; i++) {
-		__u64 sum = 0;
-
 		snprintf(name, sizeof(name), "synfin_%s_total", synfin_counter_names[i]);
 		put_header(f, name, "counter", synfin_counter_help[i]);
-		for (r = 0; r < SYNFIN_IFACE_ROWS; r++)
-			sum += rows[r][i];
 		if (!src->nifaces) {
-			fprintf(f, "%s %llu\n", name, (unsigned long long)sum);
+			fprintf(f, "%s %llu\n", name, (unsigned long long)total[i]);
 			continue;
 		}
 		for (r = 0; r < src->nifaces && r < SYNFIN_MAX_IFACES; r++) {

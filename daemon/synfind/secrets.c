@@ -4,6 +4,7 @@
  * key for the same period on its own; the period comes from CLOCK_REALTIME
  * for a fleet's key, which NTP or PTP keeps alike across the fleet.
  */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -24,14 +25,6 @@
  */
 #define CLOCK_STEP_NS (10 * NS_PER_MS)
 
-static __u64 clock_read(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
 __u64 secrets_clock_offset(int fleet)
 {
 	__u64 m0, r, m1, best = 0, width = ~0ULL;
@@ -43,9 +36,9 @@ __u64 secrets_clock_offset(int fleet)
 	 * (a preemption between the reads widens one).
 	 */
 	for (i = 0; i < 3; i++) {
-		m0 = clock_read(CLOCK_MONOTONIC);
-		r = clock_read(CLOCK_REALTIME);
-		m1 = clock_read(CLOCK_MONOTONIC);
+		m0 = monotonic_ns();
+		r = clock_ns(CLOCK_REALTIME);
+		m1 = monotonic_ns();
 		if (m1 - m0 < width) {
 			width = m1 - m0;
 			best = r - (m0 + width / 2);
@@ -57,25 +50,23 @@ __u64 secrets_clock_offset(int fleet)
 /* The clock of the BPF side's bpf_ktime_get_coarse_ns(), plus the offset. */
 __u64 secrets_counter_now(__u64 clock_ns)
 {
-	return (clock_read(CLOCK_MONOTONIC_COARSE) + clock_ns) >>
+	return (coarse_ns() + clock_ns) >>
 	       SYNFIN_COUNTER_SHIFT;
 }
 
 __u64 secrets_period_left_ns(__u64 clock_ns)
 {
-	__u64 now = clock_read(CLOCK_MONOTONIC_COARSE) + clock_ns;
+	__u64 now = coarse_ns() + clock_ns;
 
 	return ((now >> SYNFIN_COUNTER_SHIFT) + 1) * (1ULL << SYNFIN_COUNTER_SHIFT) - now;
 }
 
 static __u64 le64(const __u8 *b)
 {
-	__u64 v = 0;
-	int i;
+	__u64 v;
 
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | b[i];
-	return v;
+	memcpy(&v, b, sizeof(v));
+	return le64toh(v);
 }
 
 int secrets_derive(const struct master_key *m, __u64 counter,
@@ -244,6 +235,7 @@ int secrets_install_at(struct secrets *s, const struct keyfile *kf, int fleet,
 	keyfile_wipe(&s->prev.keys);
 	s->prev = s->cur;
 	state_set(s, &st);
+	__atomic_store_n(&s->written_ns, monotonic_ns(), __ATOMIC_RELAXED);
 	keyfile_wipe(&st.keys);
 	return 0;
 }
@@ -287,6 +279,7 @@ int secrets_tick(struct secrets *s)
 		if (period_write(s, cur->bank, &cur->keys, p))
 			return -1;
 	cur->counter = c;
+	__atomic_store_n(&s->written_ns, monotonic_ns(), __ATOMIC_RELAXED);
 	pr_debug("cookie keys written for period %llu", (unsigned long long)c + 1);
 	return 0;
 }

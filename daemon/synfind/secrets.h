@@ -32,6 +32,10 @@ struct secrets_state {
 struct secrets {
 	int map_fd;			/* secrets_map */
 	struct secrets_state cur, prev;
+	/* When the newest key was written (CLOCK_MONOTONIC); the metrics
+	 * thread reads it with an atomic load.
+	 */
+	__u64 written_ns;
 	pthread_mutex_t lock;		/* cur.view's, for the metrics thread */
 };
 

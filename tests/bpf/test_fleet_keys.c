@@ -7,6 +7,7 @@
  * three steps of a key roll. Every row runs through XDP and TC mode.
  */
 #include "fixture.h"
+#include "clock.h"
 #include "synfin.skel.h"
 
 #define L (1ll << SYNFIN_COUNTER_SHIFT)		/* a period, 68.7 s */
@@ -98,30 +99,26 @@ static struct master_key master(int which)
 	return m;
 }
 
-/* What synfind writes for a host with h's file whose clock reads now: the
- * keys of the periods around now, then the clock.
+/* A host with h's file whose clock reads now, as synfind makes it: its
+ * secrets_install() writes the keys of the periods around now into the
+ * other bank, and the settings switch to that bank and the clock.
  */
 static void be_host(struct fx *fx, const struct host *h, uint64_t now)
 {
-	uint64_t c = now >> SYNFIN_COUNTER_SHIFT, p;
-	int fd = bpf_map__fd(fx->skel->maps.secrets_map);
-	unsigned int set;
+	struct keyfile kf = { 0 };
+	struct secrets sec;
+	int i;
 
-	for (p = c - 1; p <= c + 1; p++) {
-		for (set = 0; set < SYNFIN_SECRET_SETS; set++) {
-			struct synfin_secret k = { .counter = SYNFIN_COUNTER_NONE };
-			__u32 idx = synfin_secret_index(fx->cfg.key_bank, set,
-							p % SYNFIN_SECRET_SLOTS);
-
-			if (set < KEYFILE_MAX_KEYS && h->keys[set]) {
-				struct master_key m = master(h->keys[set]);
-
-				assert_int_equal(secrets_derive(&m, p, &k), 0);
-			}
-			assert_int_equal(bpf_map_update_elem(fd, &idx, &k, BPF_ANY), 0);
-		}
-	}
+	for (i = 0; i < KEYFILE_MAX_KEYS && h->keys[i]; i++)
+		kf.key[kf.nkeys++] = master(h->keys[i]);
+	assert_int_equal(secrets_init(&sec, bpf_map__fd(fx->skel->maps.secrets_map),
+				      fx->cfg.key_bank, 0), 0);
+	assert_int_equal(secrets_install_at(&sec, &kf, 1, "fleet.key", 0,
+					    now - coarse_ns()), 0);
+	fx->cfg.key_bank = sec.cur.bank;
 	fx_set_clock(fx, now);
+	secrets_destroy(&sec);
+	keyfile_wipe(&kf);
 }
 
 static void run_case(struct fx *fx, const void *row)
@@ -187,7 +184,6 @@ static void first_period(void **state)
 	static const struct pkt_spec syn4 = PKT_SPEC4(.flags = PKT_TCP_SYN);
 	struct pkt_spec syn = syn4, ack;
 	int fd = bpf_map__fd(fx->skel->maps.secrets_map);
-	struct timespec ts;
 	struct secrets sec;
 	struct keyfile kf;
 	char err[256];
@@ -202,8 +198,7 @@ static void first_period(void **state)
 
 		assert_int_equal(bpf_map_update_elem(fd, &i, &zero, BPF_ANY), 0);
 	}
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	now = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+	now = coarse_ns();
 	assert_int_equal(secrets_init(&sec, fd, 0, 1), 0);
 	assert_int_equal(secrets_keys_load(NULL, &kf, err, sizeof(err)), 0);
 	/* A clock 2 s into period 0. */

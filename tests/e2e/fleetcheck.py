@@ -1,11 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Real TCP peers for test_fleet.sh: which member of an anycast fleet
-answers a connection.
+"""The client of test_fleet.sh: which member of an anycast fleet answers a
+connection (its servers are tcpcheck.py server --name).
 
-server: accept on the service addresses; answer each line with the
-        server's name, a space and the line, until EOF. The number of
-        connections accepted is kept in --stats.
 client: one connection; with --hold-map, tc_hold (on the client's egress)
         drops the client's handshake ACK and --switch (a command) runs
         between that ACK and the first data, which then carries the
@@ -14,64 +11,15 @@ client: one connection; with --hold-map, tc_hold (on the client's egress)
         EOF, no RST) may come back within --wait s. Prints one JSON line.
 Every call is bounded in count and time.
 """
-import argparse, json, os, select, shlex, socket, struct, subprocess, sys, threading, time
+import argparse, json, os, shlex, socket, struct, subprocess, sys, time
 from conform import Holds, ACK, FIN, SYN, RST, CLIENT
-
-
-def family(addr):
-    return socket.AF_INET6 if ':' in addr else socket.AF_INET
+from tcpcheck import family
 
 
 def fail(res, msg):
     res['error'] = msg
     print(json.dumps(res), flush=True)
     sys.exit(1)
-
-
-def serve(a):
-    socks = []
-    for addr in a.addr:
-        s = socket.socket(family(addr), socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if family(addr) == socket.AF_INET6:
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        s.bind((addr, a.port))
-        s.listen(16)
-        socks.append(s)
-    name = a.name.encode()
-    accepted = [0]
-
-    def answer(c):
-        c.settimeout(30)
-        buf = b''
-        try:
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                buf += d
-                while b'\n' in buf:
-                    line, buf = buf.split(b'\n', 1)
-                    c.sendall(name + b' ' + line + b'\n')
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def write_stats():
-        with open(a.stats + '.tmp', 'w') as f:
-            f.write('%d\n' % accepted[0])
-        os.rename(a.stats + '.tmp', a.stats)
-
-    write_stats()
-    deadline = time.monotonic() + a.timeout
-    while time.monotonic() < deadline:
-        r, _, _ = select.select(socks, [], [], 0.2)
-        for s in r:
-            c, _ = s.accept()
-            accepted[0] += 1
-            write_stats()
-            threading.Thread(target=answer, args=(c,), daemon=True).start()
 
 
 def readline(c, res, what):
@@ -161,12 +109,6 @@ def client(a):
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
-    s = sub.add_parser('server')
-    s.add_argument('--name', required=True)
-    s.add_argument('--addr', action='append', required=True)
-    s.add_argument('--port', type=int, default=80)
-    s.add_argument('--timeout', type=float, default=600)
-    s.add_argument('--stats', required=True)
     c = sub.add_parser('client')
     c.add_argument('--addr', required=True)
     c.add_argument('--port', type=int, default=80)
@@ -179,7 +121,7 @@ def main():
     a = ap.parse_args()
     if a.cmd == 'client' and a.hold_map and not (a.cport and a.switch):
         ap.error('--hold-map needs --cport and --switch')
-    return serve(a) if a.cmd == 'server' else client(a)
+    return client(a)
 
 
 if __name__ == '__main__':

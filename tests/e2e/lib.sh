@@ -132,19 +132,27 @@ synfind_start() {
 		>"$TB_TMP/synfind.out" 2>"$SYNFIND_LOG" 7>&- 8>&- 9>&- &
 	SYNFIND_PID=$!
 	TB_PIDS+=("$SYNFIND_PID")
-	local i
+	SYNFIND_MODE=$(sf_attached "$SYNFIND_LOG" "$SYNFIND_PID" "$VS") || fail "synfind did not attach"
+	[ "$want" = auto ] || [ "$SYNFIND_MODE" = "$want" ] ||
+		fail "synfind attached in ${SYNFIND_MODE:-no} mode, not $want: $(grep 'attached to' "$SYNFIND_LOG")"
+}
+
+# sf_attached LOG PID IF: waits for the line of the synfind PID, logging to
+# LOG, that it attached to IF (at most 60 s: the verifier takes seconds on
+# a loaded machine), and prints the mode it names. 1, with the log on
+# stderr, when synfind exits or the time runs out first.
+sf_attached() {
+	local log=$1 pid=$2 ifname=$3 i
 	for i in $(seq 600); do
-		if grep -q 'attached to' "$SYNFIND_LOG"; then
-			SYNFIND_MODE=$(sed -n "s/.*attached to $VS (\([a-z]*\) mode.*/\1/p" "$SYNFIND_LOG")
-			[ "$want" = auto ] || [ "$SYNFIND_MODE" = "$want" ] ||
-				fail "synfind attached in ${SYNFIND_MODE:-no} mode, not $want: $(grep 'attached to' "$SYNFIND_LOG")"
+		if grep -q 'attached to' "$log"; then
+			sed -n "s/.*attached to $ifname (\([a-z]*\) mode.*/\1/p" "$log"
 			return 0
 		fi
-		kill -0 "$SYNFIND_PID" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	cat "$SYNFIND_LOG" >&2
-	fail "synfind did not attach"
+	cat "$log" >&2
+	return 1
 }
 
 # sf_guard_mode: the mode synfind's attach line names in SF_MODE.

@@ -3,7 +3,8 @@
 """Real TCP peers for synfin's namespace tests.
 
 server: accept, echo what arrives until EOF, close; write the number of
-        connections accepted to --stats at exit.
+        connections accepted to --stats at exit. With --name, answer each
+        line with the name, a space and the line (which server answered).
 client: N connections, each sending --bytes and reading them back, then
         closing; prints one JSON line (ok, failed, p50/p99 connect ms).
 hold:   open one connection, print its TCP_INFO options as JSON, keep it
@@ -41,16 +42,26 @@ def serve(args):
     accepted = [0]
     deadline = time.time() + args.timeout
 
+    name = args.name.encode() if args.name else None
+
     def echo(c):
         # Longer than a synfind start on a loaded machine: the tests hold
         # connections idle across one.
         c.settimeout(120)
+        buf = b''
         try:
             while True:
                 d = c.recv(65536)
                 if not d:
                     break
-                c.sendall(d)
+                if not name:
+                    c.sendall(d)
+                    continue
+                # --name: each line back after the server's name.
+                buf += d
+                while b'\n' in buf:
+                    line, buf = buf.split(b'\n', 1)
+                    c.sendall(name + b' ' + line + b'\n')
         except OSError:
             pass
         finally:
@@ -133,6 +144,7 @@ def main():
     s.add_argument('--backlog', type=int, default=128)
     s.add_argument('--timeout', type=float, default=120)
     s.add_argument('--stats', required=True)
+    s.add_argument('--name', help='answer lines with this name before them')
     for name in ('client', 'hold'):
         c = sub.add_parser(name)
         c.add_argument('--addr', required=True)

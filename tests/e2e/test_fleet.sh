@@ -120,7 +120,7 @@ fleet_up() {
 		fail "couldn't attach tc_hold to $V_CLI"
 	# Each server's listener, answering with its name.
 	for n in 1 2; do
-		ip netns exec "${NS_SRV[n]}" $PY "$HERE/fleetcheck.py" server --name server$n --addr $SVC4 --addr $SVC6 \
+		ip netns exec "${NS_SRV[n]}" $PY "$HERE/tcpcheck.py" server --name server$n --addr $SVC4 --addr $SVC6 \
 			--port 80 --stats "$TB_TMP/accepted$n" --timeout 600 >/dev/null 2>&1 &
 		FLEET_PIDS+=($!)
 	done
@@ -165,20 +165,12 @@ synfind_on() {
 }
 
 synfind_wait() {
-	local n=$1 i mode want
+	local n=$1 mode want
 	want=$(sf_guard_mode)
-	for i in $(seq 600); do
-		if grep -q 'attached to' "${SF_LOG[n]}"; then
-			mode=$(sed -n "s/.*attached to ${V_SRV[n]} (\([a-z]*\) mode.*/\1/p" "${SF_LOG[n]}")
-			[ "$mode" = "$want" ] || fail "server$n: synfind attached in ${mode:-no} mode, not $want"
-			info "server$n: synfind attached ($mode mode)"
-			return 0
-		fi
-		kill -0 "${SF_PID[n]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "${SF_LOG[n]}" >&2
-	fail "server$n: synfind did not attach"
+	mode=$(sf_attached "${SF_LOG[n]}" "${SF_PID[n]}" "${V_SRV[n]}") ||
+		fail "server$n: synfind did not attach"
+	[ "$mode" = "$want" ] || fail "server$n: synfind attached in ${mode:-no} mode, not $want"
+	info "server$n: synfind attached ($mode mode)"
 }
 
 synfind_end() {

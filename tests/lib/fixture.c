@@ -3,6 +3,7 @@
  * (reference cookies, SYN-ACKs, cookie ACKs) is in answers.c.
  */
 #include "fixture.h"
+#include "clock.h"
 #include "synfin.skel.h"
 
 #include <netinet/in.h>
@@ -234,14 +235,6 @@ int fx_key_write(struct fx *fx, unsigned int set, uint64_t counter,
 	}
 	return bpf_map_update_elem(bpf_map__fd(fx->skel->maps.secrets_map), &idx,
 				   &s, BPF_ANY);
-}
-
-static uint64_t coarse_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static int clock_set(struct fx *fx, uint64_t ns)
