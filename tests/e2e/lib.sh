@@ -200,8 +200,8 @@ clients() {
 }
 
 # expect_refused WHAT PATTERN ARGS...: synfind with ARGS refuses to start:
-# exit 2, one line "Error: ...PATTERN...", the server veth's programs as
-# they were and no pins left.
+# exit 2, one line "Error: ...PATTERN..." (left in REFUSED_OUT), the server
+# veth's programs as they were and no pins left.
 expect_refused() {
 	local what=$1 pat=$2 before out rc
 	shift 2
@@ -214,6 +214,7 @@ expect_refused() {
 	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || fail "$what: not one line (exit $rc): $out"
 	printf '%s\n' "$out" | grep -q "^Error: .*$pat" || fail "$what: not the message expected: $out"
 	[ "$rc" = 2 ] || fail "$what: exit $rc, expected 2: $out"
+	REFUSED_OUT=$out
 	info "ok: $what: exit 2, $out"
 }
 

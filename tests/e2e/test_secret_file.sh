@@ -252,21 +252,14 @@ make_secret() {	# PATH CONTENT MODE OWNER
 # refuse_secret WHAT PATH PATTERN ARGS...: synfind with ARGS refuses: exit
 # 2, one line naming PATH (and none of its keys), nothing attached.
 refuse_secret() {
-	local what=$1 path=$2 pat=$3 out rc
+	local what=$1 path=$2 pat=$3
 	shift 3
-	out=$(timeout 60 ip netns exec "$NS_S" "$SYNFIND_BIN" --iface "$VS" \
-		--socket "$TB_TMP/refused.sock" --pin-dir "$TB_PIN" "$@" 2>&1 </dev/null)
-	rc=$?
-	[ -z "$(hooks)" ] || fail "$what: synfind left [$(hooks | tr '\n' ' ')] on $VS (exit $rc)"
-	[ -z "$(ls -A "$TB_PIN" 2>/dev/null)" ] || fail "$what: pins left: $(ls -R "$TB_PIN")"
-	[ "$rc" = 2 ] || fail "$what: exit $rc, expected 2: $out"
-	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || fail "$what: not one line: $out"
-	printf '%s\n' "$out" | grep -qF "$path" || fail "$what: doesn't name $path: $out"
+	expect_refused "$what" "$path" "$@"
 	# The reason, after the name (the names of the cases say theirs too).
-	printf '%s\n' "${out#*"$path"}" | grep -Eq -- "$pat" || fail "$what: '$out' doesn't match '$pat'"
-	printf '%s\n' "$out" >"$TB_TMP/refusal"
+	printf '%s\n' "${REFUSED_OUT#*"$path"}" | grep -Eq -- "$pat" ||
+		fail "$what: '$REFUSED_OUT' doesn't match '$pat'"
+	printf '%s\n' "$REFUSED_OUT" >"$TB_TMP/refusal"
 	no_key_in "$what: the refusal" "$TB_TMP/refusal" "$K1" "$K2" "$K3"
-	info "ok: $what: $out"
 }
 for c in "${bad_cases[@]}"; do
 	IFS='|' read -r name content mode owner pat <<<"$c"
